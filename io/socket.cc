@@ -1,0 +1,165 @@
+#include "io/socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+
+namespace migemu {
+
+namespace {
+
+std::string errno_text(int err) { return strerror(err); }
+
+Result<sockaddr_un> make_unix_sockaddr(const UnixAddress& addr, socklen_t* len) {
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  size_t max = sizeof(un.sun_path) - (addr.abstract ? 1 : 0);
+  if (addr.path.size() >= max + (addr.abstract ? 1 : 0) || addr.path.size() > max) {
+    return generic_error("UNIX socket path '" + addr.path + "' is too long");
+  }
+  size_t off = addr.abstract ? 1 : 0;
+  memcpy(un.sun_path + off, addr.path.data(), addr.path.size());
+  if (addr.abstract && addr.tight) {
+    *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + addr.path.size());
+  } else {
+    *len = sizeof(un);
+  }
+  return un;
+}
+
+}  // namespace
+
+void set_nonblocking(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return;
+  fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
+}
+
+Result<Fd> unix_listen(const UnixAddress& addr) {
+  socklen_t len;
+  auto un = make_unix_sockaddr(addr, &len);
+  if (!un.ok()) return un.take_error();
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return generic_error("Failed to create Unix socket: " + errno_text(errno));
+  if (!addr.abstract) unlink(addr.path.c_str());  // QEMU replaces a stale socket file
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&*un), len) < 0) {
+    return generic_error("Failed to bind socket to " + addr.path + ": " + errno_text(errno));
+  }
+  if (listen(fd.get(), 1) < 0) return generic_error("Failed to listen on socket: " + errno_text(errno));
+  return fd;
+}
+
+Result<Fd> unix_connect(const UnixAddress& addr) {
+  socklen_t len;
+  auto un = make_unix_sockaddr(addr, &len);
+  if (!un.ok()) return un.take_error();
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return generic_error("Failed to create socket: " + errno_text(errno));
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&*un), len) < 0) {
+    return generic_error("Failed to connect to '" + addr.path + "': " + errno_text(errno));
+  }
+  return fd;
+}
+
+Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv4_only,
+                      bool ipv6_only) {
+  addrinfo hints{};
+  hints.ai_flags = AI_PASSIVE;
+  hints.ai_family = ipv4_only ? AF_INET : ipv6_only ? AF_INET6 : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) {
+    return generic_error("address resolution failed for " + host + ":" + port + ": " +
+                         gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+  int last_err = 0;
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    if (!fd.valid()) {
+      last_err = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd.get(), 1) == 0) return fd;
+    last_err = errno;
+  }
+  return generic_error("Failed to bind socket: " + errno_text(last_err));
+}
+
+Result<Fd> tcp_connect(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) {
+    return generic_error("address resolution failed for " + host + ":" + port + ": " +
+                         gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+  int last_err = 0;
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    if (!fd.valid()) {
+      last_err = errno;
+      continue;
+    }
+    if (connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) return fd;
+    last_err = errno;
+  }
+  return generic_error("Failed to connect to '" + host + ":" + port + "': " + errno_text(last_err));
+}
+
+Fd accept_client(int listen_fd) {
+  for (;;) {
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) return Fd(fd);
+    if (errno != EINTR) return Fd();
+  }
+}
+
+ssize_t recv_with_fds(int fd, char* buf, size_t len, std::vector<Fd>& fds) {
+  // Room for the most fds QEMU accepts in one message (TCP_MAX_FDS = 16).
+  constexpr size_t kMaxFds = 16;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  iovec iov{buf, len};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int passed;
+      memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      set_nonblocking(passed, false);  // O_NONBLOCK survives SCM_RIGHTS; QEMU clears it
+      fds.emplace_back(passed);
+    }
+  }
+  return n;
+}
+
+bool is_listening_socket(int fd) {
+  int val = 0;
+  socklen_t len = sizeof val;
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len) == 0 && val;
+}
+
+}  // namespace migemu

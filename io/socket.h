@@ -1,0 +1,39 @@
+// Plain POSIX socket helpers: listening sockets for unix/tcp addresses,
+// accept, and recvmsg with SCM_RIGHTS fd passing. All fds are close-on-exec.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "qapi/error.h"
+#include "util/glib_ptr.h"
+
+namespace migemu {
+
+struct UnixAddress {
+  std::string path;
+  bool abstract = false;
+  bool tight = true;
+};
+
+Result<Fd> unix_listen(const UnixAddress& addr);
+Result<Fd> unix_connect(const UnixAddress& addr);
+Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv4_only,
+                      bool ipv6_only);
+Result<Fd> tcp_connect(const std::string& host, const std::string& port);
+
+// Accepts one pending connection (non-blocking listener): an invalid Fd when
+// nothing is pending.
+Fd accept_client(int listen_fd);
+
+void set_nonblocking(int fd, bool on);
+
+// Reads up to `len` bytes; any fds passed with SCM_RIGHTS are appended to
+// `fds` (made blocking and close-on-exec, as QEMU does). Returns the byte
+// count, 0 at EOF, -1 with errno set on error (EAGAIN when nothing to read).
+ssize_t recv_with_fds(int fd, char* buf, size_t len, std::vector<Fd>& fds);
+
+// True when `fd` is a socket in listening state (an inherited fd=N).
+bool is_listening_socket(int fd);
+
+}  // namespace migemu

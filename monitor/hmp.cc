@@ -1,0 +1,52 @@
+#include "monitor/hmp.h"
+
+#include <cstdio>
+
+#include "build-config.h"
+#include "system/vm.h"
+
+namespace migemu {
+
+void hmp_handle_command(Monitor& mon, std::string_view cmdline) {
+  HmpParsedLine parsed = hmp_parse_command_line(cmdline, hmp_command_table());
+  // QEMU prints a few parse diagnostics on its own stdout/stderr.
+  if (!parsed.proc.out.empty()) fputs(parsed.proc.out.c_str(), stdout);
+  if (!parsed.proc.err.empty()) fprintf(stderr, "%s: %s", g_get_prgname(), parsed.proc.err.c_str());
+  mon.puts(parsed.output);
+  if (parsed.status == HmpParsedLine::Status::Ok) hmp_run_command(mon, *parsed.cmd, parsed.args);
+}
+
+HmpMonitor::HmpMonitor(Chardev* chr)
+    : Monitor(chr),
+      rl_([this](std::string_view bytes) { puts(bytes); },
+          [](Readline& rl, std::string_view cmdline) {
+            hmp_find_completion(rl, cmdline, hmp_command_table());
+          }) {
+  rl_.start("(qemu) ", [this](std::string line) { on_line(std::move(line)); });
+  chr_->set_handlers(Chardev::Handlers{
+      [this] { on_opened(); },
+      [this](std::string_view bytes) { on_read(bytes); },
+      [] { vm().monitor_disconnected(); },
+  });
+}
+
+void HmpMonitor::on_opened() {
+  printf("QEMU %s monitor - type 'help' for more information\n", QEMU_VERSION_STRING);
+  rl_.restart();
+  rl_.show_prompt();
+}
+
+void HmpMonitor::on_read(std::string_view bytes) {
+  for (char c : bytes) {
+    // After `quit` the monitor is suspended: the rest of the input is not read.
+    if (vm().exit_requested()) return;
+    rl_.handle_byte(static_cast<uint8_t>(c));
+  }
+}
+
+void HmpMonitor::on_line(std::string line) {
+  hmp_handle_command(*this, line);
+  if (!vm().exit_requested()) rl_.show_prompt();
+}
+
+}  // namespace migemu

@@ -1,0 +1,79 @@
+// Monitors: QMP (JSON) and HMP (human) front-ends on chardevs, the registry
+// that broadcasts events to them, and the context QMP handlers run in.
+// Main thread only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "monitor/chardev.h"
+#include "qapi/error.h"
+#include "qapi/qobject.h"
+#include "util/glib_ptr.h"
+
+namespace migemu {
+
+class Monitor {
+ public:
+  virtual ~Monitor() = default;
+  virtual bool is_qmp() const = 0;
+
+  // Monitor output: every "\n" becomes "\r\n" on the wire (monitor_puts).
+  void puts(std::string_view text);
+  void printf(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+  // An fd that arrived with SCM_RIGHTS on this monitor's connection.
+  Fd take_msgfd() { return chr_ ? chr_->take_msgfd() : Fd(); }
+
+  // Named fds from getfd, private to this monitor (QEMU's mon->fds).
+  Status getfd(const std::string& name);
+  Status closefd(const std::string& name);
+  Fd take_named_fd(const std::string& name);
+
+ protected:
+  explicit Monitor(Chardev* chr) : chr_(chr) {}
+  // Raw bytes to the client, or to a capture buffer for an HMP monitor that
+  // serves human-monitor-command.
+  virtual void emit(std::string_view bytes);
+
+  Chardev* chr_;  // not owned; null for a capture-only monitor
+
+ private:
+  std::map<std::string, Fd> named_fds_;
+};
+
+// What a QMP command handler may ask of the monitor that runs it.
+struct CommandContext {
+  Monitor* mon = nullptr;
+};
+
+// Creates the monitors of the command line and owns them and their chardevs.
+class MonitorSet {
+ public:
+  Status add_chardev(std::unique_ptr<Chardev> chr);
+  Chardev* find_chardev(const std::string& id);
+  Status add_monitor(const std::string& chardev_id, bool control, bool pretty);
+
+  // Sends an event to every QMP monitor that finished negotiation.
+  void broadcast_event(const char* name, std::optional<Dict> data);
+  // Writes pending output of every connection (before the process exits).
+  void flush_all();
+  // Number of QMP/HMP monitors with a connected client (QEMU's mon_refcount).
+  int connected_count() const;
+
+ private:
+  std::vector<std::unique_ptr<Chardev>> chardevs_;
+  std::vector<std::unique_ptr<Monitor>> monitors_;
+};
+
+MonitorSet& monitors();
+
+// QMP reply/event shapes, shared by the QMP monitor and its tests.
+Dict qmp_error_response(const Error& err);
+Value qmp_event_value(const char* name, std::optional<Dict> data);
+
+}  // namespace migemu

@@ -1,0 +1,153 @@
+// migemu: a process that looks like qemu-system-x86_64 7.2 to management
+// software. main() parses the QEMU-style command line, creates chardevs and
+// monitors, sets the initial run state and runs the GLib main loop.
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "monitor/fdsets.h"
+#include "monitor/monitor.h"
+#include "system/cmdline.h"
+#include "system/runstate.h"
+#include "system/vm.h"
+
+namespace migemu {
+namespace {
+
+[[noreturn]] void die(const std::string& msg) {
+  fprintf(stderr, "%s: %s\n", g_get_prgname(), msg.c_str());
+  exit(1);
+}
+
+// -daemonize: the parent waits until the child is fully set up (sockets
+// listening) and exits with the child's verdict, as QEMU's os_daemonize does.
+class Daemonizer {
+ public:
+  void fork_now() {
+    int fds[2];
+    if (pipe(fds) < 0) die(std::string("cannot create pipe: ") + strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) die(std::string("cannot fork: ") + strerror(errno));
+    if (pid > 0) {
+      close(fds[1]);
+      char status = 1;
+      ssize_t n;
+      do {
+        n = read(fds[0], &status, 1);
+      } while (n < 0 && errno == EINTR);
+      _exit(n == 1 ? status : 1);
+    }
+    close(fds[0]);
+    ready_fd_ = Fd(fds[1]);
+    setsid();
+  }
+  void report_ready() {
+    if (!ready_fd_.valid()) return;
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+      dup2(null, STDIN_FILENO);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+      close(null);
+    }
+    char ok = 0;
+    (void)!write(ready_fd_.get(), &ok, 1);
+    ready_fd_.reset();
+  }
+
+ private:
+  Fd ready_fd_;
+};
+
+void write_pidfile(const std::string& path) {
+  FILE* f = fopen(path.c_str(), "w");
+  if (!f) die("cannot create PID file: " + std::string(strerror(errno)));
+  fprintf(f, "%d\n", getpid());
+  fclose(f);
+}
+
+int run(int argc, char** argv) {
+  const char* slash = strrchr(argv[0], '/');
+  g_set_prgname(slash ? slash + 1 : argv[0]);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Result<Config> parsed = parse_command_line(args);
+  if (!parsed.ok()) die(parsed.error().desc);
+  Config& cfg = *parsed;
+  switch (cfg.action) {
+    case Config::Action::PrintVersion:
+      fputs(version_text().c_str(), stdout);
+      return 0;
+    case Config::Action::PrintHelp:
+    case Config::Action::PrintMachineHelp:
+      fputs(help_text().c_str(), stdout);
+      return 0;
+    case Config::Action::Run:
+      break;
+  }
+  if (cfg.incoming && *cfg.incoming != "defer") {
+    die("-incoming " + *cfg.incoming +
+        ": incoming migration is not supported by this migemu build yet (use -incoming defer)");
+  }
+
+  // A peer hanging up on a monitor must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  Daemonizer daemon;
+  if (cfg.daemonize) daemon.fork_now();
+
+  vm().configure(cfg);
+  for (const ChardevConfig& c : cfg.chardevs) {
+    auto chr = create_chardev(c);
+    if (!chr.ok()) die("-chardev " + c.id + ": " + chr.error().desc);
+    Status st = monitors().add_chardev(std::move(*chr));
+    if (!st.ok()) die(st.error().desc);
+  }
+  for (const MonitorConfig& m : cfg.monitors) {
+    Status st = monitors().add_monitor(m.chardev, m.control, m.pretty);
+    if (!st.ok()) die("-mon " + m.chardev + ": " + st.error().desc);
+  }
+  fdsets().vm_running = [] { return runstate().is_running(); };
+  fdsets().monitors_connected = [] { return monitors().connected_count(); };
+
+  // Initial run state, as qemu_init leaves it.
+  RunStateMachine& rs = runstate();
+  if (cfg.incoming) {
+    rs.set(RunState::kInmigrate);
+    rs.autostart = !cfg.start_paused;
+  } else if (!cfg.start_paused) {
+    rs.vm_start();
+  }
+
+  if (cfg.pidfile) write_pidfile(*cfg.pidfile);
+
+  GMainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
+  vm().on_exit = [&loop] { g_main_loop_quit(loop.get()); };
+  auto on_signal = +[](gpointer) -> gboolean {
+    vm().request_shutdown(qapi::ShutdownCause::kHostSignal);
+    return G_SOURCE_CONTINUE;
+  };
+  g_unix_signal_add(SIGTERM, on_signal, nullptr);
+  g_unix_signal_add(SIGINT, on_signal, nullptr);
+  g_unix_signal_add(SIGHUP, on_signal, nullptr);
+
+  daemon.report_ready();
+  g_main_loop_run(loop.get());
+
+  monitors().flush_all();
+  if (cfg.pidfile) unlink(cfg.pidfile->c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace migemu
+
+int main(int argc, char** argv) { return migemu::run(argc, argv); }
