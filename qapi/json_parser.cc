@@ -8,8 +8,11 @@
 
 #include "qapi/json_parser.h"
 
+#include <locale.h>
+#include <stdlib.h>
+
+#include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -194,8 +197,11 @@ Value decode_number(JsonTokenType type, std::string_view text) {
       if (eu == std::errc() && pu == last) return Value::u64(u);
     }
   }
+  // strtod() gives QEMU's rounding, overflow (inf) and underflow results; the
+  // C locale keeps '.' the decimal point whatever the process locale is.
+  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t{});
   const std::string nul_terminated(text);
-  return Value::number(std::strtod(nul_terminated.c_str(), nullptr));
+  return Value::number(strtod_l(nul_terminated.c_str(), nullptr, c_locale));
 }
 
 Result<Value> decode_keyword(std::string_view text) {

@@ -9,8 +9,12 @@
 
 namespace migemu::qapi {
 
-InputVisitor::InputVisitor(const Value& root) { root_.value = &root; }
-InputVisitor::InputVisitor(const Dict& root) { root_.dict = &root; }
+InputVisitor::InputVisitor(const Value& root) {
+  root_.value = &root;
+}
+InputVisitor::InputVisitor(const Dict& root) {
+  root_.dict = &root;
+}
 
 Error InputVisitor::take_error() {
   assert(error_.has_value());
@@ -163,7 +167,9 @@ bool InputVisitor::fail_alternate(const char* name, const char* alternate_name) 
               "', expected: " + alternate_name);
 }
 
-bool InputVisitor::optional(const char* name) { return static_cast<bool>(get(name, false)); }
+bool InputVisitor::optional(const char* name) {
+  return static_cast<bool>(get(name, false));
+}
 
 bool InputVisitor::type_int64(const char* name, int64_t* out) {
   Node n = get_or_fail(name);
@@ -297,18 +303,42 @@ Status check_no_arguments(const Dict* args) {
   return {};
 }
 
-bool visit_in(InputVisitor& v, const char* name, int64_t* out) { return v.type_int64(name, out); }
-bool visit_in(InputVisitor& v, const char* name, int32_t* out) { return v.type_int32(name, out); }
-bool visit_in(InputVisitor& v, const char* name, int16_t* out) { return v.type_int16(name, out); }
-bool visit_in(InputVisitor& v, const char* name, int8_t* out) { return v.type_int8(name, out); }
-bool visit_in(InputVisitor& v, const char* name, uint64_t* out) { return v.type_uint64(name, out); }
-bool visit_in(InputVisitor& v, const char* name, uint32_t* out) { return v.type_uint32(name, out); }
-bool visit_in(InputVisitor& v, const char* name, uint16_t* out) { return v.type_uint16(name, out); }
-bool visit_in(InputVisitor& v, const char* name, uint8_t* out) { return v.type_uint8(name, out); }
-bool visit_in(InputVisitor& v, const char* name, bool* out) { return v.type_bool(name, out); }
-bool visit_in(InputVisitor& v, const char* name, double* out) { return v.type_number(name, out); }
-bool visit_in(InputVisitor& v, const char* name, std::string* out) { return v.type_str(name, out); }
-bool visit_in(InputVisitor& v, const char* name, Value* out) { return v.type_any(name, out); }
+bool visit_in(InputVisitor& v, const char* name, int64_t* out) {
+  return v.type_int64(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, int32_t* out) {
+  return v.type_int32(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, int16_t* out) {
+  return v.type_int16(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, int8_t* out) {
+  return v.type_int8(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, uint64_t* out) {
+  return v.type_uint64(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, uint32_t* out) {
+  return v.type_uint32(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, uint16_t* out) {
+  return v.type_uint16(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, uint8_t* out) {
+  return v.type_uint8(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, bool* out) {
+  return v.type_bool(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, double* out) {
+  return v.type_number(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, std::string* out) {
+  return v.type_str(name, out);
+}
+bool visit_in(InputVisitor& v, const char* name, Value* out) {
+  return v.type_any(name, out);
+}
 bool visit_in(InputVisitor& v, const char* name, std::nullptr_t* out) {
   *out = nullptr;
   return v.type_null(name);

@@ -30,6 +30,8 @@
 
 namespace migemu::qapi {
 
+// After a failed call the visit is over: the caller returns false up to the
+// top, leaving containers open, and takes the error.
 class InputVisitor {
  public:
   // The root may be any Value, or a Dict (command arguments).
@@ -92,8 +94,8 @@ class InputVisitor {
     const char* name = nullptr;
     const Dict* dict = nullptr;
     const std::vector<Value>* list = nullptr;
-    size_t next = 0;          // list: next element to hand out
-    unsigned index = UINT_MAX;  // list: index of the element handed out last
+    size_t next = 0;                    // list: next element to hand out
+    unsigned index = UINT_MAX;          // list: index of the element handed out last
     std::vector<const char*> consumed;  // dict: members taken, in order
   };
 
@@ -134,20 +136,48 @@ bool visit_in(InputVisitor& v, const char* name, std::nullptr_t* out);
 
 // Output as QEMU's output visitor produces it: signed schema integers are
 // I64 numbers, unsigned ones (uint8..uint64, size) U64 numbers.
-inline Value to_value(int64_t v) { return Value::i64(v); }
-inline Value to_value(int32_t v) { return Value::i64(v); }
-inline Value to_value(int16_t v) { return Value::i64(v); }
-inline Value to_value(int8_t v) { return Value::i64(v); }
-inline Value to_value(uint64_t v) { return Value::u64(v); }
-inline Value to_value(uint32_t v) { return Value::u64(v); }
-inline Value to_value(uint16_t v) { return Value::u64(v); }
-inline Value to_value(uint8_t v) { return Value::u64(v); }
-inline Value to_value(bool v) { return Value(v); }
-inline Value to_value(double v) { return Value::number(v); }
-inline Value to_value(const std::string& v) { return Value(v); }
-inline Value to_value(const char* v) { return Value(v); }
-inline Value to_value(const Value& v) { return v; }
-inline Value to_value(std::nullptr_t) { return Value(); }
+inline Value to_value(int64_t v) {
+  return Value::i64(v);
+}
+inline Value to_value(int32_t v) {
+  return Value::i64(v);
+}
+inline Value to_value(int16_t v) {
+  return Value::i64(v);
+}
+inline Value to_value(int8_t v) {
+  return Value::i64(v);
+}
+inline Value to_value(uint64_t v) {
+  return Value::u64(v);
+}
+inline Value to_value(uint32_t v) {
+  return Value::u64(v);
+}
+inline Value to_value(uint16_t v) {
+  return Value::u64(v);
+}
+inline Value to_value(uint8_t v) {
+  return Value::u64(v);
+}
+inline Value to_value(bool v) {
+  return Value(v);
+}
+inline Value to_value(double v) {
+  return Value::number(v);
+}
+inline Value to_value(const std::string& v) {
+  return Value(v);
+}
+inline Value to_value(const char* v) {
+  return Value(v);
+}
+inline Value to_value(const Value& v) {
+  return v;
+}
+inline Value to_value(std::nullptr_t) {
+  return Value();
+}
 
 template <typename T>
 bool visit_in(InputVisitor& v, const char* name, std::vector<T>* out) {

@@ -421,9 +421,9 @@ def _gen_object_visit(cx, t):
     out += ['  return true;', '}', '']
     out += [f'bool visit_in(InputVisitor& v, const char* name, {name}* out) {{',
             '  if (!v.start_struct(name)) return false;',
-            '  bool ok = visit_members(v, out) && v.check_struct();',
+            '  if (!visit_members(v, out) || !v.check_struct()) return false;',
             '  v.end_struct();',
-            '  return ok;',
+            '  return true;',
             '}', '']
     return out
 
@@ -509,13 +509,10 @@ def gen_commands_h(cx, header):
             '  bool allow_preconfig;',
             '  bool success_response;',
             '};', '',
-            '// Every command of the schema, in schema order.',
+            '// Every command of the schema, in schema order. '
+            '(qmp_query_commands_order()',
+            '// in qapi-introspect.h has the order of query-commands.)',
             'const std::vector<QmpCommand>& qmp_commands();',
-            '',
-            '// Command names in the order QEMU 7.2\'s query-commands lists '
-            'them',
-            '// (the reverse of its registration order).',
-            'const std::vector<const char*>& qmp_query_commands_order();',
             '',
             f'}}  // namespace {cx.ns}', '']
     return '\n'.join(out)
@@ -558,12 +555,7 @@ def gen_commands_cc(cx, header):
                    f'qmp_marshal_{command_cname(cmd.name)}, '
                    f'{b(cmd.allow_oob)}, {b(cmd.allow_preconfig)}, '
                    f'{b(cmd.success_response)}}},')
-    out += ['  };', '  return table;', '}', '']
-    out.append('const std::vector<const char*>& qmp_query_commands_order() {')
-    out.append('  static const std::vector<const char*> names = {')
-    for cmd in reversed(cx.commands()):
-        out.append(f'      {_cstr(cmd.name)},')
-    out += ['  };', '  return names;', '}', '',
+    out += ['  };', '  return table;', '}', '',
             f'}}  // namespace {cx.ns}', '']
     return '\n'.join(out)
 

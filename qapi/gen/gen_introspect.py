@@ -147,7 +147,7 @@ def to_json_text(entries):
 
 
 def gen_introspect_cc(entries, header_comment, namespace='migemu::qapi',
-                      prefix=''):
+                      prefix='', query_commands=()):
     text = to_json_text(entries)
     # Split the literal into pieces well below any compiler string limit.
     pieces = []
@@ -191,6 +191,13 @@ def gen_introspect_cc(entries, header_comment, namespace='migemu::qapi',
         'Value qmp_schema_introspection() { return '
         'qmp_schema_introspection_ref(); }',
         '',
+        'const std::vector<const char*>& qmp_query_commands_order() {',
+        '  static const std::vector<const char*> names = {',
+    ] + [f'      "{n}",' for n in query_commands] + [
+        '  };',
+        '  return names;',
+        '}',
+        '',
         f'}}  // namespace {namespace}',
         '',
     ]
@@ -202,6 +209,8 @@ def gen_introspect_h(header_comment, namespace='migemu::qapi'):
         header_comment,
         '#pragma once',
         '',
+        '#include <vector>',
+        '',
         '#include "qapi/qobject.h"',
         '',
         f'namespace {namespace} {{',
@@ -211,6 +220,11 @@ def gen_introspect_h(header_comment, namespace='migemu::qapi'):
         'Value qmp_schema_introspection();',
         '// The same, without a copy (built once, on first use).',
         'const Value& qmp_schema_introspection_ref();',
+        '',
+        '// Every command name, in the order QEMU 7.2\'s query-commands lists',
+        '// them: the reverse of schema order (QEMU registers commands in schema',
+        '// order and query-commands prepends each to its list).',
+        'const std::vector<const char*>& qmp_query_commands_order();',
         '',
         f'}}  // namespace {namespace}',
         '',

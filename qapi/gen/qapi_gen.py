@@ -50,7 +50,8 @@ def generate(schema_path, outdir, defines, namespace, prefix):
         'qapi-introspect.h': gen_introspect.gen_introspect_h(header,
                                                              namespace),
         'qapi-introspect.cc': gen_introspect.gen_introspect_cc(
-            entries, header, namespace, prefix),
+            entries, header, namespace, prefix,
+            [c.name for c in reversed(cx.commands())]),
         'qapi-introspect.json': gen_introspect.to_json_text(entries) + '\n',
     }
     os.makedirs(outdir, exist_ok=True)
