@@ -21,7 +21,8 @@ void free_callback(gpointer data) {
 
 FdWatch::FdWatch(int fd, GIOCondition cond, Callback cb) : source_(g_unix_fd_source_new(fd, cond)) {
   auto owned = std::make_unique<Callback>(std::move(cb));
-  g_source_set_callback(source_.get(), reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(dispatch)),
+  g_source_set_callback(source_.get(),
+                        reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(dispatch)),
                         owned.release(), free_callback);
   g_source_attach(source_.get(), nullptr);
 }

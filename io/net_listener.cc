@@ -35,7 +35,8 @@ Status NetListener::listen_inet(const std::string& host, const std::string& port
     }
     int one = 1;
     setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ai->ai_family == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (ai->ai_family == AF_INET6)
+      setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     // With port 0 every address shares the port the first bind picked.
     if (bound_port != port) {
       if (ai->ai_family == AF_INET) {
@@ -65,7 +66,8 @@ Status NetListener::listen_inet(const std::string& host, const std::string& port
     set_nonblocking(fd.get(), true);
     socks_.push_back(std::move(fd));
   }
-  if (socks_.empty()) return generic_error("Failed to bind socket: " + std::string(strerror(last_err)));
+  if (socks_.empty())
+    return generic_error("Failed to bind socket: " + std::string(strerror(last_err)));
   arm();
   return {};
 }
@@ -91,7 +93,9 @@ Status NetListener::listen_fd(Fd fd) {
   return {};
 }
 
-void NetListener::set_accept_callback(AcceptCallback cb) { cb_ = std::move(cb); }
+void NetListener::set_accept_callback(AcceptCallback cb) {
+  cb_ = std::move(cb);
+}
 
 void NetListener::arm() {
   watches_.clear();

@@ -17,9 +17,9 @@ namespace migemu {
 struct ListenAddress {
   enum class Kind { Inet, Unix };
   Kind kind = Kind::Inet;
-  std::string host;  // inet
-  std::string port;  // inet (the bound port after listen(), for "0")
-  std::string path;  // unix
+  std::string host;                 // inet
+  std::string port;                 // inet (the bound port after listen(), for "0")
+  std::string path;                 // unix
   bool ipv4 = false, ipv6 = false;  // what the bound socket serves (inet)
 };
 

@@ -15,7 +15,9 @@ namespace migemu {
 
 namespace {
 
-std::string errno_text(int err) { return strerror(err); }
+std::string errno_text(int err) {
+  return strerror(err);
+}
 
 Result<sockaddr_un> make_unix_sockaddr(const UnixAddress& addr, socklen_t* len) {
   sockaddr_un un{};
@@ -52,7 +54,8 @@ Result<Fd> unix_listen(const UnixAddress& addr) {
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&*un), len) < 0) {
     return generic_error("Failed to bind socket to " + addr.path + ": " + errno_text(errno));
   }
-  if (listen(fd.get(), 1) < 0) return generic_error("Failed to listen on socket: " + errno_text(errno));
+  if (listen(fd.get(), 1) < 0)
+    return generic_error("Failed to listen on socket: " + errno_text(errno));
   return fd;
 }
 

@@ -255,8 +255,8 @@ Result<std::unique_ptr<Chardev>> create_chardev(const ChardevConfig& cfg) {
   } else if (cfg.path) {
     listener = unix_listen(UnixAddress{*cfg.path, cfg.abstract, cfg.tight});
   } else {
-    listener = tcp_listen(cfg.host.value_or(""), cfg.port.value_or(""),
-                          cfg.ipv4.value_or(false), cfg.ipv6.value_or(false));
+    listener = tcp_listen(cfg.host.value_or(""), cfg.port.value_or(""), cfg.ipv4.value_or(false),
+                          cfg.ipv6.value_or(false));
   }
   if (!listener.ok()) return listener.take_error();
   auto c = std::make_unique<StreamChardev>(cfg.id, StreamChardev::Kind::Server);

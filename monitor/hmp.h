@@ -15,7 +15,7 @@
 
 namespace migemu {
 
-// The HMP command table (hmp-commands.hx order; `info` has a sub-table).
+// The HMP command table (sorted by name as QEMU sorts it; `info` has a sub-table).
 std::span<const HmpCommand> hmp_command_table();
 // Runs a parsed command's handler (selected by HmpCommand::id).
 void hmp_run_command(Monitor& mon, const HmpCommand& cmd, const Dict& args);

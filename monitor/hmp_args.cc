@@ -18,8 +18,8 @@ namespace migemu {
 
 namespace {
 
-constexpr size_t kWordMax = 1023;     // QEMU reads words into a 1024-byte buffer
-constexpr size_t kCmdNameMax = 255;   // and command names into 256 bytes
+constexpr size_t kWordMax = 1023;    // QEMU reads words into a 1024-byte buffer
+constexpr size_t kCmdNameMax = 255;  // and command names into 256 bytes
 constexpr size_t kMaxCmdlineArgs = 16;
 
 // Everything below treats its input as a C string: it ends at the first NUL,
@@ -51,10 +51,16 @@ class Cursor {
   size_t pos_;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_graph(char c) { return c > ' ' && c < 0x7f; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_graph(char c) {
+  return c > ' ' && c < 0x7f;
+}
 
-std::string char_str(char c) { return std::string(1, c); }
+std::string char_str(char c) {
+  return std::string(1, c);
+}
 
 // get_str on an already NUL-free string.
 bool read_word(Cursor& cur, std::string& out, HmpProcessOutput* proc) {
@@ -368,8 +374,9 @@ std::optional<uint64_t> parse_size_mib(const std::string& s, size_t* consumed,
   int64_t mul = suffix_multiplier(*end);
   if (mul > 0) {
     if (hex && proc) {
-      proc->err += "warning: Using a multiplier suffix on hex numbers is deprecated: " +
-                   std::string(start) + "\n";
+      proc->err +=
+          "warning: Using a multiplier suffix on hex numbers is deprecated: " + std::string(start) +
+          "\n";
     }
     ++end;
   } else {
@@ -798,8 +805,8 @@ namespace {
 void help_dump_one(std::string& out, const HmpCommand& cmd, const std::vector<std::string>& args,
                    size_t prefix_count) {
   for (size_t i = 0; i < prefix_count; ++i) out += args[i] + " ";
-  out += std::string(cmd.name) + " " + std::string(cmd.params) + " -- " + std::string(cmd.help) +
-         "\n";
+  out +=
+      std::string(cmd.name) + " " + std::string(cmd.params) + " -- " + std::string(cmd.help) + "\n";
 }
 
 void help_dump(std::string& out, std::span<const HmpCommand> table,
@@ -886,7 +893,7 @@ std::string_view next_arg_type(std::string_view t) {
 }
 
 void complete_by_table(Readline& rl, std::span<const HmpCommand> table,
-                       std::span<const std::string> args, std::span<const HmpCommand> top) {
+                       std::span<const std::string> args) {
   if (args.size() <= 1) {
     std::string_view prefix = args.empty() ? std::string_view() : std::string_view(args[0]);
     rl.set_completion_index(static_cast<int>(prefix.size()));
@@ -896,7 +903,7 @@ void complete_by_table(Readline& rl, std::span<const HmpCommand> table,
   const HmpCommand* cmd = find_command(table, args[0]);
   if (!cmd) return;
   if (!cmd->sub_table.empty()) {
-    complete_by_table(rl, cmd->sub_table, args.subspan(1), top);
+    complete_by_table(rl, cmd->sub_table, args.subspan(1));
     return;
   }
   if (cmd->completion) {
@@ -933,7 +940,7 @@ void complete_by_table(Readline& rl, std::span<const HmpCommand> table,
       break;
     case 's':
     case 'S':
-      if (cmd->name == "help|?") complete_by_table(rl, table, args.subspan(1), top);
+      if (cmd->name == "help|?") complete_by_table(rl, table, args.subspan(1));
       break;
     default:
       break;
@@ -952,7 +959,7 @@ void hmp_find_completion(Readline& rl, std::string_view cmdline_in,
     if (args->size() >= kMaxCmdlineArgs) return;
     args->emplace_back();
   }
-  complete_by_table(rl, table, *args, table);
+  complete_by_table(rl, table, *args);
 }
 
 void hmp_add_completion_option(Readline& rl, std::string_view str, std::string_view option) {

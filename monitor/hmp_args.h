@@ -35,11 +35,13 @@ struct HmpProcessOutput {
 // QEMU's qemu_isspace in the C locale: ' ', \t, \n, \v, \f, \r.
 bool hmp_isspace(char c);
 
-// One word as QEMU's get_str reads it from `text` at `pos`: leading spaces
-// are skipped; a word is either up to the next space, or double-quoted with
-// the escapes \n \r \\ \' \" (a quote may also start or end in the middle
-// of a word only in the sense that `ab"cd"` is the plain word `ab"cd"`).
-// Values are cut to 1023 bytes, silently, as QEMU's buffer does.
+// One word as QEMU's get_str reads it from `text` at `pos`, after skipping
+// spaces: either everything up to the next space (quotes inside are ordinary
+// characters, so `ab"cd"` is that word), or a word that starts with a double
+// quote and runs to the closing quote, with the escapes \n \r \\ \' \".
+// Values are cut to 1023 bytes, silently, as QEMU's buffer does. Failures:
+// nothing left, a missing closing quote or another escape (both also print a
+// line on QEMU's stdout, see HmpProcessOutput).
 struct HmpWord {
   bool ok = false;
   std::string value;
@@ -96,10 +98,10 @@ void hmp_reset_format_defaults();
 // ---- Command tables, dispatch, help and completion -------------------------
 
 struct HmpCommand {
-  std::string_view name;       // aliases separated by '|', e.g. "stop|s"
-  std::string_view args_type;  // see parse_hmp_arguments
-  std::string_view params;     // for help: "[-d] [-b] [-i] [-r] uri"
-  std::string_view help;       // for help
+  std::string_view name;                       // aliases separated by '|', e.g. "stop|s"
+  std::string_view args_type;                  // see parse_hmp_arguments
+  std::string_view params;                     // for help: "[-d] [-b] [-i] [-r] uri"
+  std::string_view help;                       // for help
   std::span<const HmpCommand> sub_table = {};  // sub-commands ("info")
   // Custom TAB completion (QEMU's command_completion): nb_args counts the
   // words including the command name; `str` is the word being completed.

@@ -52,7 +52,9 @@ void do_system_powerdown(Monitor& mon, const Dict&) {
   (void)qapi::qmp_system_powerdown(ctx);
 }
 
-void do_getfd(Monitor& mon, const Dict& args) { print_error(mon, mon.getfd(*str_arg(args, "fdname"))); }
+void do_getfd(Monitor& mon, const Dict& args) {
+  print_error(mon, mon.getfd(*str_arg(args, "fdname")));
+}
 
 void do_closefd(Monitor& mon, const Dict& args) {
   print_error(mon, mon.closefd(*str_arg(args, "fdname")));
@@ -107,54 +109,97 @@ using Handler = void (*)(Monitor&, const Dict&);
 
 // HmpCommand::id indexes this table.
 constexpr Handler kHandlers[] = {
-    do_help,         do_quit,      do_stop,        do_cont,
-    do_system_reset, do_system_powerdown, do_getfd, do_closefd,
-    do_info_help,    do_info_version, do_info_kvm, do_info_status,
-    do_info_name,    do_info_uuid,
+    do_help,      do_quit,      do_stop,      do_cont,         do_system_reset, do_system_powerdown,
+    do_getfd,     do_closefd,   do_info_help, do_info_version, do_info_kvm,     do_info_status,
+    do_info_name, do_info_uuid,
 };
 enum : int {
-  kHelp, kQuit, kStop, kCont, kSystemReset, kSystemPowerdown, kGetfd, kClosefd,
-  kInfo, kInfoVersion, kInfoKvm, kInfoStatus, kInfoName, kInfoUuid, kCount
+  kHelp,
+  kQuit,
+  kStop,
+  kCont,
+  kSystemReset,
+  kSystemPowerdown,
+  kGetfd,
+  kClosefd,
+  kInfo,
+  kInfoVersion,
+  kInfoKvm,
+  kInfoStatus,
+  kInfoName,
+  kInfoUuid,
+  kCount
 };
 static_assert(std::size(kHandlers) == kCount);
 
-// hmp-commands-info.hx order.
+// Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kInfoTable[] = {
-    {.name = "version", .args_type = "", .params = "", .help = "show the version of QEMU",
-     .id = kInfoVersion},
-    {.name = "kvm", .args_type = "", .params = "", .help = "show KVM information",
-     .id = kInfoKvm},
-    {.name = "status", .args_type = "", .params = "",
-     .help = "show the current VM status (running|paused)", .id = kInfoStatus},
-    {.name = "name", .args_type = "", .params = "", .help = "show the current VM name",
+    {.name = "kvm", .args_type = "", .params = "", .help = "show KVM information", .id = kInfoKvm},
+    {.name = "name",
+     .args_type = "",
+     .params = "",
+     .help = "show the current VM name",
      .id = kInfoName},
-    {.name = "uuid", .args_type = "", .params = "", .help = "show the current VM UUID",
+    {.name = "status",
+     .args_type = "",
+     .params = "",
+     .help = "show the current VM status (running|paused)",
+     .id = kInfoStatus},
+    {.name = "uuid",
+     .args_type = "",
+     .params = "",
+     .help = "show the current VM UUID",
      .id = kInfoUuid},
+    {.name = "version",
+     .args_type = "",
+     .params = "",
+     .help = "show the version of QEMU",
+     .id = kInfoVersion},
 };
 
-// hmp-commands.hx order.
+// Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kTable[] = {
-    {.name = "help|?", .args_type = "name:S?", .params = "[cmd]", .help = "show the help",
+    {.name = "closefd",
+     .args_type = "fdname:s",
+     .params = "closefd name",
+     .help = "close a file descriptor previously passed via SCM rights",
+     .id = kClosefd},
+    {.name = "cont|c", .args_type = "", .params = "", .help = "resume emulation", .id = kCont},
+    {.name = "getfd",
+     .args_type = "fdname:s",
+     .params = "getfd name",
+     .help = "receive a file descriptor via SCM rights and assign it a name",
+     .id = kGetfd},
+    {.name = "help|?",
+     .args_type = "name:S?",
+     .params = "[cmd]",
+     .help = "show the help",
      .id = kHelp},
+    {.name = "info",
+     .args_type = "item:s?",
+     .params = "[subcommand]",
+     .help = "show various information about the system state",
+     .sub_table = kInfoTable,
+     .id = kInfo},
     {.name = "quit|q", .args_type = "", .params = "", .help = "quit the emulator", .id = kQuit},
     {.name = "stop|s", .args_type = "", .params = "", .help = "stop emulation", .id = kStop},
-    {.name = "cont|c", .args_type = "", .params = "", .help = "resume emulation", .id = kCont},
-    {.name = "system_reset", .args_type = "", .params = "", .help = "reset the system",
+    {.name = "system_powerdown",
+     .args_type = "",
+     .params = "",
+     .help = "send system power down event",
+     .id = kSystemPowerdown},
+    {.name = "system_reset",
+     .args_type = "",
+     .params = "",
+     .help = "reset the system",
      .id = kSystemReset},
-    {.name = "system_powerdown", .args_type = "", .params = "",
-     .help = "send system power down event", .id = kSystemPowerdown},
-    {.name = "getfd", .args_type = "fdname:s", .params = "getfd name",
-     .help = "receive a file descriptor via SCM rights and assign it a name", .id = kGetfd},
-    {.name = "closefd", .args_type = "fdname:s", .params = "closefd name",
-     .help = "close a file descriptor previously passed via SCM rights", .id = kClosefd},
-    {.name = "info", .args_type = "item:s?", .params = "[subcommand]",
-     .help = "show various information about the system state", .sub_table = kInfoTable,
-     .id = kInfo},
 };
 
 }  // namespace
 
-std::span<const HmpCommand> hmp_command_table() { return kTable; }
+std::span<const HmpCommand> hmp_command_table() {
+  return kTable;
+}
 
 void hmp_run_command(Monitor& mon, const HmpCommand& cmd, const Dict& args) {
   kHandlers[cmd.id](mon, args);

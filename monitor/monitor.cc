@@ -46,7 +46,8 @@ Status Monitor::getfd(const std::string& name) {
 
 Status Monitor::closefd(const std::string& name) {
   auto it = named_fds_.find(name);
-  if (it == named_fds_.end()) return generic_error("File descriptor named '" + name + "' not found");
+  if (it == named_fds_.end())
+    return generic_error("File descriptor named '" + name + "' not found");
   named_fds_.erase(it);
   return {};
 }

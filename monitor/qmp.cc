@@ -50,7 +50,9 @@ Value qmp_greeting(bool oob_offered) {
 }
 
 QmpMonitor::QmpMonitor(Chardev* chr, bool pretty)
-    : Monitor(chr), pretty_(pretty), parser_([this](Result<Value> msg) { on_message(std::move(msg)); }) {
+    : Monitor(chr),
+      pretty_(pretty),
+      parser_([this](Result<Value> msg) { on_message(std::move(msg)); }) {
   chr_->set_handlers(Chardev::Handlers{
       [this] { on_opened(); },
       [this](std::string_view bytes) { parser_.feed(bytes); },

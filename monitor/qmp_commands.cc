@@ -34,8 +34,7 @@ Result<Value> qmp_marshal_query_qmp_schema(const Dict*, CommandContext&) {
   return qmp_schema_introspection_ref();
 }
 
-Result<std::string> qmp_human_monitor_command(const HumanMonitorCommandArg& args,
-                                              CommandContext&) {
+Result<std::string> qmp_human_monitor_command(const HumanMonitorCommandArg& args, CommandContext&) {
   if (args.cpu_index) {
     // -M none has no CPUs to select.
     return generic_error("Parameter 'cpu-index' expects a CPU number");
@@ -45,7 +44,9 @@ Result<std::string> qmp_human_monitor_command(const HumanMonitorCommandArg& args
   return hmp.output();
 }
 
-Status qmp_getfd(const GetfdArg& args, CommandContext& ctx) { return ctx.mon->getfd(args.fdname); }
+Status qmp_getfd(const GetfdArg& args, CommandContext& ctx) {
+  return ctx.mon->getfd(args.fdname);
+}
 
 Status qmp_closefd(const ClosefdArg& args, CommandContext& ctx) {
   return ctx.mon->closefd(args.fdname);

@@ -36,10 +36,10 @@ class Readline {
   using Completer = std::function<void(Readline&, std::string_view cmdline)>;
   using LineHandler = std::function<void(std::string line)>;
 
-  static constexpr size_t kMaxLine = 4095;       // edit buffer size, as QEMU
-  static constexpr size_t kHistorySize = 64;     // history entries
+  static constexpr size_t kMaxLine = 4095;        // edit buffer size, as QEMU
+  static constexpr size_t kHistorySize = 64;      // history entries
   static constexpr size_t kMaxCompletions = 256;  // candidates kept per TAB
-  static constexpr size_t kMaxPrompt = 255;      // longer prompts are cut
+  static constexpr size_t kMaxPrompt = 255;       // longer prompts are cut
 
   Readline(Write write, Completer completer);
 

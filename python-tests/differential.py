@@ -141,6 +141,7 @@ class Session:
         self.instances = []
         self.channels = []
         self.values = {}  # free-form per-side results for extra assertions
+        self._settled = set()
         self.dir = tempfile.mkdtemp(prefix="mt-%s-" % side[:1], dir="/tmp")
         self.t_start = time.time()
         self.t_end = None
@@ -163,9 +164,9 @@ class Session:
         self.instances.append(inst)
         return inst
 
-    def launch_std(self, *extra, qmp="qmp.sock"):
+    def launch_std(self, *extra, qmp="qmp.sock", subdir=None):
         """Launch ``-M none -m 64M -nodefaults -display none -qmp unix:qmp.sock``."""
-        return self.launch(*STD_ARGS, "-qmp", unix_server(qmp), *extra)
+        return self.launch(*STD_ARGS, "-qmp", unix_server(qmp), *extra, subdir=subdir)
 
     @property
     def inst(self):
@@ -189,8 +190,39 @@ class Session:
         self.channels.append(ch)
         return ch
 
-    def qmp(self, sockname="qmp.sock", name=None, greeting=True, negotiate=False, inst=None):
+    def _settle_qmp(self, sockname, inst):
+        """QEMU sends events to a QMP monitor that has never had a client yet,
+        so a client that connects while QEMU is still starting up can receive
+        the start-up RESUME event before its greeting (a race in QEMU). To keep
+        sessions deterministic, unless the VM starts stopped (-S, -incoming),
+        the first connection to every QMP socket of a process is a throw-away probe that waits for the greeting; after that
+        the monitor is in negotiation mode and never sends unsolicited events
+        to a fresh client. The probe is not recorded."""
+        inst = inst or self.inst
+        if "-S" in inst.args or "-incoming" in inst.args:
+            return  # the VM does not start running: no start-up event, no race
+        key = (id(inst), sockname)
+        if key in self._settled:
+            return
+        self._settled.add(key)
+        try:
+            sock = connect_unix(os.path.join(inst.dir, sockname), timeout=DEFAULT_TIMEOUT,
+                                alive=inst.alive)
+        except OSError:
+            return  # the real connection attempt reports the failure
+        probe = RawSocket(sock, "probe")
+        try:
+            probe.read_messages(1, DEFAULT_TIMEOUT)
+        except (ReadTimeout, ConnectionClosed):
+            pass
+        finally:
+            probe.close()
+
+    def qmp(self, sockname="qmp.sock", name=None, greeting=True, negotiate=False, inst=None,
+            settle=True):
         """Connect to a QMP socket; by default wait for (and record) the greeting."""
+        if settle:
+            self._settle_qmp(sockname, inst)
         ch = self._connect(sockname, name, inst)
         if greeting:
             ch.expect(msgs=1, label="%s: greeting" % ch.name)
@@ -378,7 +410,8 @@ class Differ:
     """Callable fixture object: ``differ(script)`` runs both sides, asserts
     identity and returns (qemu_session, migemu_session)."""
 
-    def __init__(self, ref_bin, test_bin, ref_masker, test_masker):
+    def __init__(self, ref_bin, test_bin, ref_masker, test_masker, check_binary=None):
+        self.check_binary = check_binary
         self.ref_bin = ref_bin
         self.test_bin = test_bin
         self.ref_masker = ref_masker
@@ -394,6 +427,8 @@ class Differ:
         return ref
 
     def __call__(self, script, finish=True):
+        if self.check_binary is not None:
+            self.check_binary()
         ref = self.run_ref(script, finish)
         got = run_session(script, "migemu", self.test_bin, self.test_masker(), finish)
         dump_dir = os.environ.get("MIGEMU_TEST_DUMP")

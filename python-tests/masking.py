@@ -40,7 +40,7 @@ class Masker:
         """Mask a monitor byte stream (QMP or HMP)."""
         data = TIMESTAMP_RE.sub(rb"\1<S>\3<US>\5", data)
         data = PACKAGE_RE.sub(rb'\1"<PACKAGE>"', data)
-        if self.package:
+        if self.package and len(self.package) >= 4:
             raw = self.package.encode()
             escaped = json.dumps(self.package)[1:-1].encode()
             data = data.replace(raw, b"<PACKAGE>")

@@ -18,7 +18,7 @@ import select
 import socket
 import time
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 3.0
 PROMPT = b"(qemu) "
 
 
@@ -242,9 +242,16 @@ class QMPClient(RawSocket):
         return json.loads(raw)
 
     def read_greeting(self, timeout=DEFAULT_TIMEOUT):
-        self.greeting = self.recv_msg(timeout)
-        assert "QMP" in self.greeting, self.greeting
-        return self.greeting
+        # A client that connects while QEMU is still starting may get the
+        # start-up RESUME event before the greeting: keep such events.
+        while True:
+            m = self.recv_msg(timeout)
+            if "event" in m:
+                self.events.append(m)
+                continue
+            assert "QMP" in m, m
+            self.greeting = m
+            return m
 
     def negotiate(self, enable=None, timeout=DEFAULT_TIMEOUT):
         if self.greeting is None:

@@ -170,11 +170,26 @@ def test_unknown_commands_and_bad_arguments(differ):
 
 
 def test_missing_arguments(differ):
-    """Commands with a required argument (getfd/closefd exist in QMP too)."""
+    """HMP getfd/closefd (the HMP faces of QMP getfd/closefd): required
+    string argument missing, unknown name, quoted argument."""
     def script(s):
         h = start(s)
-        for line in [b"getfd", b"closefd", b"closefd nosuch", b"closefd \"a b\""]:
+        for line in [b"getfd", b"closefd", b"closefd nosuch", b"closefd \"a b\"",
+                     b"getfd 1abc"]:
             typed(h, line)
+        s.launch_std(subdir="qmp")
+        q = s.qmp(negotiate=True)
+        r, w = os.pipe()
+        try:
+            q.send(b'{"execute": "human-monitor-command", "arguments": {"command-line": "getfd h"}}',
+                   fds=[r], msgs=1)
+            q.send(b'{"execute": "human-monitor-command", "arguments": {"command-line": "closefd h"}}',
+                   msgs=1)
+            q.send(b'{"execute": "human-monitor-command", "arguments": {"command-line": "closefd h"}}',
+                   msgs=1)
+        finally:
+            os.close(r)
+            os.close(w)
     differ(script)
 
 

@@ -26,7 +26,7 @@ def start(s, *extra, negotiate=True):
 
 def test_greeting_and_negotiation(differ):
     def script(s):
-        q = start(s, negotiate=False)
+        q = start(s, "-S", negotiate=False)  # -S: the very first connection is recorded
         # everything before qmp_capabilities is refused ...
         q.send(b'{"execute": "query-status"}', msgs=1)
         q.send(b'{"execute": "query-status", "id": 1}', msgs=1)

@@ -13,7 +13,13 @@
 namespace migemu {
 
 // QapiErrorClass, in QEMU's order.
-enum class ErrorClass { GenericError, CommandNotFound, DeviceNotActive, DeviceNotFound, KVMMissingCap };
+enum class ErrorClass {
+  GenericError,
+  CommandNotFound,
+  DeviceNotActive,
+  DeviceNotFound,
+  KVMMissingCap
+};
 
 const char* error_class_name(ErrorClass cls);
 
@@ -22,7 +28,9 @@ struct Error {
   std::string desc;
 };
 
-inline Error generic_error(std::string desc) { return Error{ErrorClass::GenericError, std::move(desc)}; }
+inline Error generic_error(std::string desc) {
+  return Error{ErrorClass::GenericError, std::move(desc)};
+}
 
 // Value-or-Error. Small on purpose: C++20 has no std::expected.
 template <typename T>
@@ -78,8 +86,8 @@ using Status = Result<void>;
 }  // namespace migemu
 
 // Propagate an error from an expression yielding a Result.
-#define MIGEMU_TRY(expr)                             \
-  do {                                               \
-    auto migemu_try_r_ = (expr);                     \
+#define MIGEMU_TRY(expr)                                        \
+  do {                                                          \
+    auto migemu_try_r_ = (expr);                                \
     if (!migemu_try_r_.ok()) return migemu_try_r_.take_error(); \
   } while (0)

@@ -9,7 +9,9 @@ EventSink& sink() {
 }
 }  // namespace
 
-void set_event_sink(EventSink s) { sink() = std::move(s); }
+void set_event_sink(EventSink s) {
+  sink() = std::move(s);
+}
 
 void qapi_event_emit(const char* name, std::optional<Dict> data) {
   if (sink()) sink()(name, std::move(data));

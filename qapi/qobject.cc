@@ -10,7 +10,9 @@ constexpr size_t kIndexThreshold = 16;
 }
 
 Dict::Dict() = default;
-Dict::Dict(const Dict& o) : entries_(o.entries_) { reindex(); }
+Dict::Dict(const Dict& o) : entries_(o.entries_) {
+  reindex();
+}
 Dict::Dict(Dict&& o) noexcept = default;
 Dict& Dict::operator=(const Dict& o) {
   if (this != &o) {
@@ -52,7 +54,9 @@ const Value* Dict::get(std::string_view key) const {
   return nullptr;
 }
 
-Value* Dict::get(std::string_view key) { return const_cast<Value*>(std::as_const(*this).get(key)); }
+Value* Dict::get(std::string_view key) {
+  return const_cast<Value*>(std::as_const(*this).get(key));
+}
 
 bool Dict::remove(std::string_view key) {
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
@@ -114,7 +118,9 @@ void Value::deep_copy_from(const Value& o) {
   dict_ = o.dict_ ? std::make_shared<Dict>(*o.dict_) : nullptr;
 }
 
-Value::Value(const Value& o) { deep_copy_from(o); }
+Value::Value(const Value& o) {
+  deep_copy_from(o);
+}
 Value& Value::operator=(const Value& o) {
   if (this != &o) {
     Value tmp(o);

@@ -16,9 +16,11 @@
 //  - from_value<T>(): a whole Value to a T.
 #pragma once
 
+#include <cassert>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,45 @@
 #include "qapi/qobject.h"
 
 namespace migemu::qapi {
+
+// Holds a T on the heap with value semantics (copies copy the T): how a
+// generated type holds a member or branch whose type contains the holder
+// (recursive schema types). Starts empty, so that default construction
+// ends; the non-const * and -> create a T{} when empty.
+template <typename T>
+class Box {
+ public:
+  Box() = default;
+  Box(T v) : p_(std::make_unique<T>(std::move(v))) {}  // NOLINT: implicit
+  Box(const Box& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Box(Box&&) noexcept = default;
+  Box& operator=(const Box& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Box& operator=(Box&&) noexcept = default;
+  ~Box() = default;
+
+  bool has_value() const { return p_ != nullptr; }
+  T& operator*() { return *get(); }
+  T* operator->() { return get(); }
+  const T& operator*() const {
+    assert(p_);
+    return *p_;
+  }
+  const T* operator->() const {
+    assert(p_);
+    return p_.get();
+  }
+  bool operator==(const Box& o) const { return p_ && o.p_ ? *p_ == *o.p_ : p_ == o.p_; }
+
+ private:
+  T* get() {
+    if (!p_) p_ = std::make_unique<T>();
+    return p_.get();
+  }
+  std::unique_ptr<T> p_;
+};
 
 // After a failed call the visit is over: the caller returns false up to the
 // top, leaving containers open, and takes the error.
@@ -190,6 +231,16 @@ bool visit_in(InputVisitor& v, const char* name, std::vector<T>* out) {
   }
   v.end_list();
   return true;
+}
+
+template <typename T>
+bool visit_in(InputVisitor& v, const char* name, Box<T>* out) {
+  return visit_in(v, name, &**out);
+}
+
+template <typename T>
+Value to_value(const Box<T>& v) {
+  return v.has_value() ? to_value(*v) : to_value(T{});
 }
 
 template <typename T>

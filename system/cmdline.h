@@ -1,6 +1,7 @@
 // QEMU-style command line parsing (softmmu/vl.c's option table, QemuOpts).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,22 @@ Result<Config> parse_command_line(const std::vector<std::string>& args);
 // Texts for -version and -help.
 std::string version_text();
 std::string help_text();
+
+// Additions (cmdline):
+// The same parse, also giving what QEMU prints on stderr before the final
+// error or before running (the Config.messages lines, which on failure are
+// not otherwise available): print `messages`, then on failure the error as
+// "PROGNAME: desc" (preceded by a timestamp when `error_timestamp`, i.e.
+// -msg timestamp=on was given before the failure was found, and by
+// "GUEST " when `error_guest_name`).
+struct ParseDiagnostics {
+  std::vector<StderrLine> messages;
+  bool error_timestamp = false;
+  std::optional<std::string> error_guest_name;
+};
+Result<Config> parse_command_line(const std::vector<std::string>& args, ParseDiagnostics* diag);
+
+// -machine help: QEMU's list format, the machine types migemu accepts.
+std::string machine_help_text();
 
 }  // namespace migemu

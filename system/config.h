@@ -10,6 +10,18 @@
 
 namespace migemu {
 
+// A line QEMU writes to stderr while it starts (warnings, notes), in order.
+// main() prints a `report` line as "[TIMESTAMP ][GUEST ]PROGNAME: text" (as
+// error_report/warn_report do; the timestamp only when `timestamp`, i.e.
+// -msg timestamp=on was already in effect, the guest name when
+// `guest_name` is set) and a plain line as "text". Neither carries "\n".
+struct StderrLine {
+  bool report = true;
+  std::string text;
+  bool timestamp = false;
+  std::optional<std::string> guest_name;
+};
+
 // -chardev socket,... (and the legacy "unix:PATH,server" / "tcp:H:P" syntax of
 // -qmp/-monitor, which QEMU turns into a chardev named compat_monitorN).
 struct ChardevConfig {
@@ -30,6 +42,18 @@ struct ChardevConfig {
   std::optional<bool> ipv6;
   int reconnect = 0;
   bool mux = false;  // "mon:" prefix / mux=on
+  // Additions (cmdline):
+  // backend may also be "vc" (QEMU's default monitor/serial without
+  // -nographic; nothing is attached, serve it like "null") and "pty"
+  // (libvirt's serial console; a pseudo-terminal).
+  bool signal = true;             // mux: Ctrl-C raises SIGINT (off for "mon:stdio")
+  std::optional<uint64_t> to;     // tcp: try ports port..to
+  bool tn3270 = false;
+  bool websocket = false;
+  std::optional<bool> nodelay_set;  // nodelay=/delay= given at all
+  std::optional<std::string> logfile;
+  bool logappend = false;
+  std::string filename;  // QEMU's query-chardev "filename" before any connection
 };
 
 // -mon chardev=ID,mode=readline|control,pretty=on (and -qmp/-monitor).
@@ -53,6 +77,33 @@ struct ObjectConfig {
   bool reserve = true;
   // Every property as given (already type-checked), for query/reporting.
   std::map<std::string, std::string> props;
+  // Additions (cmdline). qom_type may also be "secret" (props: data, file,
+  // format, iv, keyid; `secret_data` holds the loaded value) and "iothread".
+  std::vector<uint16_t> host_nodes;
+  std::string policy = "default";  // default|preferred|bind|interleave
+  uint32_t prealloc_threads = 1;
+  uint64_t align = 0;               // memory-backend-file
+  bool discard_data = false;        // memory-backend-file
+  bool readonly = false;            // memory-backend-file
+  bool pmem = false;                // memory-backend-file
+  bool hugetlb = false;             // memory-backend-memfd
+  uint64_t hugetlbsize = 0;         // memory-backend-memfd
+  bool seal = true;                 // memory-backend-memfd
+  bool from_json = false;           // given in JSON syntax
+  std::optional<std::string> secret_data;
+};
+
+// -device (only what migemu models: isa-serial on a chardev).
+struct DeviceConfig {
+  std::string driver;
+  std::optional<std::string> id;
+  std::map<std::string, std::string> props;  // as given, stringified
+};
+
+// -audiodev (only driver "none").
+struct AudiodevConfig {
+  std::string id;
+  std::string driver;
 };
 
 struct MachineConfig {
@@ -62,6 +113,13 @@ struct MachineConfig {
   bool dump_guest_core = true;
   bool usb = false;
   std::map<std::string, std::string> props;
+  // Additions (cmdline):
+  std::string default_ram_id;  // "pc.ram" (pc/q35), "ram" (none)
+  unsigned max_cpus = 1;       // what the machine type supports
+  bool deprecated = false;
+  bool graphics = true;
+  bool mem_merge = true;
+  bool suppress_vmdesc = false;
 };
 
 struct Config {
@@ -94,6 +152,32 @@ struct Config {
   std::vector<std::string> globals;  // -global DRIVER.PROP=VALUE, as given
   bool msg_timestamp = false;        // -msg timestamp=on
   std::map<std::string, std::string> overcommit, sandbox, rtc, boot;
+
+  // Additions (cmdline):
+  // Text for stdout when action != Run (version, -help, -machine help,
+  // -accel help, -chardev help, -object TYPE,help ...): print it as is.
+  std::string output_text;
+  int exit_status = 0;  // for action != Run (QEMU exits 1 after some help texts)
+  // What QEMU prints on stderr before running (warnings, "falling back to
+  // tcg", ...). Print these in order before doing anything else.
+  std::vector<StderrLine> messages;
+  std::string accel = "tcg";  // the accelerator in use after fallbacks
+  std::map<std::string, std::string> accel_props;
+  bool ram_size_set = false;  // -m size / memory.size given
+  unsigned smp_sockets = 1, smp_dies = 1, smp_clusters = 1, smp_cores = 1, smp_threads = 1;
+  std::vector<std::string> cpu_features;  // -cpu MODEL,feat... as given
+  std::optional<std::string> process_name;  // -name process=
+  bool msg_guest_name = false;              // -msg guest-name=on
+  bool only_migratable = false;
+  std::string reboot_action = "reset";      // -no-reboot: "shutdown"
+  std::string shutdown_action = "poweroff";  // -no-shutdown: "pause"
+  std::vector<DeviceConfig> devices;
+  std::vector<AudiodevConfig> audiodevs;
+  std::optional<std::string> rtc_base;     // utc|localtime|DATE
+  std::string rtc_clock = "host";          // host|rt|vm
+  bool mem_lock = false;                   // -overcommit mem-lock=
+  bool cpu_pm = false;                     // -overcommit cpu-pm=
+  bool sandbox_enabled = false;
 };
 
 }  // namespace migemu

@@ -150,4 +150,6 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace migemu
 
-int main(int argc, char** argv) { return migemu::run(argc, argv); }
+int main(int argc, char** argv) {
+  return migemu::run(argc, argv);
+}

@@ -8,7 +8,9 @@ namespace migemu {
 
 using qapi::ShutdownCause;
 
-void Vm::configure(const Config& cfg) { cfg_ = cfg; }
+void Vm::configure(const Config& cfg) {
+  cfg_ = cfg;
+}
 
 qapi::VersionInfo Vm::version_info() const {
   qapi::VersionInfo info;

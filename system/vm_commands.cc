@@ -15,9 +15,13 @@ Result<StatusInfo> qmp_query_status(CommandContext&) {
   return info;
 }
 
-Result<VersionInfo> qmp_query_version(CommandContext&) { return vm().version_info(); }
+Result<VersionInfo> qmp_query_version(CommandContext&) {
+  return vm().version_info();
+}
 
-Result<NameInfo> qmp_query_name(CommandContext&) { return NameInfo{vm().config().name}; }
+Result<NameInfo> qmp_query_name(CommandContext&) {
+  return NameInfo{vm().config().name};
+}
 
 Result<UuidInfo> qmp_query_uuid(CommandContext&) {
   return UuidInfo{vm().config().uuid.value_or("00000000-0000-0000-0000-000000000000")};
@@ -28,7 +32,9 @@ Result<KvmInfo> qmp_query_kvm(CommandContext&) {
   return KvmInfo{false, true};
 }
 
-Result<TargetInfo> qmp_query_target(CommandContext&) { return TargetInfo{SysEmuTarget::kX8664}; }
+Result<TargetInfo> qmp_query_target(CommandContext&) {
+  return TargetInfo{SysEmuTarget::kX8664};
+}
 
 Status qmp_stop(CommandContext&) {
   RunStateMachine& rs = runstate();

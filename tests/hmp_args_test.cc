@@ -3,6 +3,7 @@
 // "wire:" comments quote what QEMU sent back (CRLF shown as \n).
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,7 +39,9 @@ int64_t int_of(const Dict& d, std::string_view key) {
   const Value* v = d.get(key);
   EXPECT_NE(v, nullptr) << key;
   int64_t i = 0;
-  if (v) EXPECT_TRUE(v->get_try_int(&i)) << key;
+  if (v) {
+    EXPECT_TRUE(v->get_try_int(&i)) << key;
+  }
   return i;
 }
 
@@ -143,7 +146,8 @@ TEST(HmpCmdline, Split) {
 // ---- argument types -----------------------------------------------------------
 
 TEST(HmpArgs, Strings) {
-  Dict d = parse_ok("migrate", "detach:-d,blk:-b,inc:-i,resume:-r,uri:s", R"( "exec:cat > /tmp/f")");
+  Dict d =
+      parse_ok("migrate", "detach:-d,blk:-b,inc:-i,resume:-r,uri:s", R"( "exec:cat > /tmp/f")");
   EXPECT_EQ(d.size(), 1u);
   EXPECT_EQ(str_of(d, "uri"), "exec:cat > /tmp/f");
 
@@ -199,7 +203,8 @@ TEST(HmpArgs, Bool) {
   EXPECT_FALSE(d.get("state")->as_bool());
   EXPECT_EQ(str_of(d, "capability"), "xbzrle");
   // wire: each of these -> "Expected 'on' or 'off'"
-  for (std::string_view bad : {"xbzrle foo", "xbzrle onx", "xbzrle \"on\"", "xbzrle", "xbzrle yes"}) {
+  for (std::string_view bad :
+       {"xbzrle foo", "xbzrle onx", "xbzrle \"on\"", "xbzrle", "xbzrle yes"}) {
     EXPECT_EQ(parse_err("migrate_set_capability", "capability:s,state:b", bad),
               "Expected 'on' or 'off'")
         << bad;
@@ -262,7 +267,9 @@ TEST(HmpArgs, Integers) {
   EXPECT_EQ(int_of(parse_ok("cpu", "index:i", "010"), "index"), 8);
   EXPECT_TRUE(parse_ok("info lapic", "apic-id:i?", "").empty());
   constexpr std::string_view kPrint = "fmt:/,val:l";
-  auto val = [&](std::string_view expr) { return int_of(parse_ok("print|p", kPrint, expr), "val"); };
+  auto val = [&](std::string_view expr) {
+    return int_of(parse_ok("print|p", kPrint, expr), "val");
+  };
   // wire (print output): 'a' 0x61, 1+2*3 0x7, (1+2)*3 0x9, 7%3|8^1&3 0,
   // 0x7fffffffffffffff+1 0x8000000000000000, -5/2 0xfffffffffffffffe.
   EXPECT_EQ(val("'a'"), 0x61);
@@ -323,7 +330,8 @@ TEST(HmpArgs, Megabytes) {
   EXPECT_EQ(int_of(parse_ok("balloon", "value:M", "0x10"), "value"), 16 << 20);
   // wire: balloon -1 / balloon 1k
   EXPECT_EQ(parse_err("balloon", "value:M", "-1"), "enter a positive value");
-  EXPECT_EQ(parse_err("balloon", "value:M", "1k"), "balloon: extraneous characters at the end of line");
+  EXPECT_EQ(parse_err("balloon", "value:M", "1k"),
+            "balloon: extraneous characters at the end of line");
 }
 
 TEST(HmpArgs, Sizes) {
@@ -349,7 +357,8 @@ TEST(HmpArgs, Sizes) {
   EXPECT_EQ(proc.err, "warning: Using a multiplier suffix on hex numbers is deprecated: 0x10k\n");
 
   // wire: "invalid size"
-  for (std::string_view bad : {"-1", "1.5b", "99999999999T", "8E", "0x1.8", ".5k", "nan", "", "x"}) {
+  for (std::string_view bad :
+       {"-1", "1.5b", "99999999999T", "8E", "0x1.8", ".5k", "nan", "", "x"}) {
     EXPECT_EQ(parse_err("block_resize", kTypes, "foo " + std::string(bad)), "invalid size") << bad;
   }
   // wire: "block_resize: extraneous characters at the end of line"
@@ -482,8 +491,9 @@ TEST(HmpLine, MessagesAsOnTheWire) {
   EXPECT_EQ(line_output("cont  x"),
             "cont|c: extraneous characters at the end of line\n"
             "Try \"help cont\" for more information\n");
-  EXPECT_EQ(line_output("c x"),
-            "cont|c: extraneous characters at the end of line\nTry \"help c\" for more information\n");
+  EXPECT_EQ(
+      line_output("c x"),
+      "cont|c: extraneous characters at the end of line\nTry \"help c\" for more information\n");
   EXPECT_EQ(line_output("info status extra"),
             "status: extraneous characters at the end of line\n"
             "Try \"help info status\" for more information\n");
@@ -507,8 +517,9 @@ TEST(HmpLine, MessagesAsOnTheWire) {
   EXPECT_EQ(line_output("print 1 2"),
             "print|p: extraneous characters at the end of line\n"
             "Try \"help print\" for more information\n");
-  EXPECT_EQ(line_output("cpu 0x100000000"),
-            "'cpu' has failed: integer is for 32-bit values\nTry \"help cpu\" for more information\n");
+  EXPECT_EQ(
+      line_output("cpu 0x100000000"),
+      "'cpu' has failed: integer is for 32-bit values\nTry \"help cpu\" for more information\n");
   EXPECT_EQ(line_output("balloon -1"),
             "enter a positive value\nTry \"help balloon\" for more information\n");
   EXPECT_EQ(line_output("expire_password vnc now -d"),
@@ -544,8 +555,6 @@ TEST(HmpHelp, Texts) {
 }
 
 TEST(HmpCompletion, Candidates) {
-  std::vector<std::string> got;
-  int index = -1;
   std::string out;
   Readline rl([&](std::string_view b) { out += b; },
               [&](Readline& r, std::string_view cmdline) {
@@ -567,8 +576,6 @@ TEST(HmpCompletion, Candidates) {
   rl.start("(qemu) ", nullptr);
   rl.handle_bytes("migrate -d \t");  // string argument: nothing to offer
   EXPECT_EQ(rl.buffer(), "migrate -d ");
-  (void)got;
-  (void)index;
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ class CxxSchema:
         self.schema = schema
         self.ns = namespace
         self.prefix = prefix
+        self._order = None
+        self._boxed = set()
         self.type_names = {}   # schema type name -> C++ struct/enum name
         self.arg_structs = []  # implicit command argument types
         for ent in schema.entities:
@@ -102,42 +104,46 @@ class CxxSchema:
 
     def struct_types(self):
         """Object and alternate types in an order where every type comes
-        after the types it holds by value."""
+        after the types it holds by value. A member or branch that would
+        close a cycle is held in a Box instead (see boxed())."""
+        if self._order is not None:
+            return self._order
         order = []
         state = {}
+        self._boxed = set()
 
-        def deps(t):
-            hard, soft = [], []
+        def edges(t):
+            """(kind, name, type, by_value) for each type t refers to."""
+            out = []
 
-            def add(typ, lst):
+            def add(kind, name, typ):
                 if isinstance(typ, ArrayType):
-                    add(typ.element_type, soft)
-                elif typ.name in self.type_names and \
+                    typ = typ.element_type
+                    by_value = False
+                else:
+                    by_value = True
+                if typ.name in self.type_names and \
                         not isinstance(typ, EnumType):
-                    lst.append(typ)
+                    out.append((kind, name, typ, by_value))
             if isinstance(t, ObjectType):
                 for m in _live(t.members):
-                    add(m.type, hard)
+                    add('member', m.name, m.type)
                 if t.variants:
                     for v in _live(t.variants.variants):
-                        add(v.type, hard)
+                        add('branch', v.name, v.type)
             else:
                 for v in _live(t.variants.variants):
-                    add(v.type, hard)
-            return hard, soft
+                    add('branch', v.name, v.type)
+            return out
 
         def visit(t):
-            if state.get(t.name) == 'done':
-                return
-            if state.get(t.name) == 'active':
-                raise SchemaError(str(t.loc), f"'{t.name}' contains itself; "
-                                  "recursive types are not supported")
             state[t.name] = 'active'
-            hard, soft = deps(t)
-            for d in hard:
-                visit(d)
-            for d in soft:
-                if state.get(d.name) != 'active':
+            for kind, name, d, by_value in edges(t):
+                st = state.get(d.name)
+                if st == 'active':
+                    if by_value:
+                        self._boxed.add((t.name, kind, name))
+                elif st is None:
                     visit(d)
             state[t.name] = 'done'
             order.append(t)
@@ -145,9 +151,21 @@ class CxxSchema:
         for ent in self.schema.entities:
             if ent.enabled and ent.name in self.type_names and \
                     isinstance(ent, (ObjectType, AlternateType)) and \
-                    not ent.is_implicit():
+                    not ent.is_implicit() and ent.name not in state:
                 visit(ent)
+        self._order = order
         return order
+
+    def boxed(self, owner, kind, name):
+        self.struct_types()
+        return (owner.name, kind, name) in self._boxed
+
+    def held_type(self, owner, kind, name, typ):
+        """The C++ type of a member or branch as held in `owner`."""
+        t = self.cxx_type(typ)
+        if self.boxed(owner, kind, name):
+            t = f'Box<{t}>'
+        return t
 
     def enums(self):
         return [e for e in self.schema.entities
@@ -179,18 +197,33 @@ def _enum_consts(enum):
     return consts
 
 
-def _member_ident(obj, m):
+def _member_ident(m):
     return cxx_ident(m.name)
 
 
 # --- qapi-types.h / .cc ----------------------------------------------------
 
+_TYPES_DOC = '''\
+// Schema types as C++:
+//  - enum:      enum class E { kValueName, ... } (k + CamelCase of the value,
+//               '-', '_' and '.' splitting words), to_string(E),
+//               E_from_string(s), E_MAX, E_values() (all values, in order);
+//  - struct:    members in schema order, base members first; optional ones
+//               as std::optional, arrays as std::vector, 'any' as Value,
+//               int/int64 as int64_t, uintN/size as uintN_t/uint64_t;
+//  - union:     the base members (the tag among them), then
+//               u.<branch>: a std::optional per branch, the tag's one set;
+//  - alternate: `value`, a std::variant of the branches in schema order;
+//  - arguments of a command whose 'data' is inline: struct <Command>Arg.'''
+
+
 def gen_types_h(cx, header):
-    out = [header, '#pragma once', '',
+    out = [header, _TYPES_DOC, '#pragma once', '',
            '#include <array>', '#include <cstddef>', '#include <cstdint>',
            '#include <optional>', '#include <string>',
            '#include <string_view>', '#include <variant>',
-           '#include <vector>', '', '#include "qapi/qobject.h"', '',
+           '#include <vector>', '', '#include "qapi/qobject.h"',
+           '#include "qapi/visit_runtime.h"', '',
            f'namespace {cx.ns} {{', '']
     for e in cx.enums():
         name = cx.type_names[e.name]
@@ -212,7 +245,13 @@ def gen_types_h(cx, header):
         out.append('  };')
         out.append('}')
         out.append('')
-    for t in cx.struct_types():
+    structs = cx.struct_types()
+    if any(cx.type_names[t.name] for t in structs):
+        out.append('// Declared ahead for arrays and recursive types.')
+        for t in structs:
+            out.append(f'struct {cx.type_names[t.name]};')
+        out.append('')
+    for t in structs:
         out += _gen_struct(cx, t)
     for t in cx.arg_structs:
         out += _gen_struct(cx, t)
@@ -223,7 +262,7 @@ def gen_types_h(cx, header):
 def _gen_struct(cx, t):
     name = cx.type_names[t.name]
     if isinstance(t, AlternateType):
-        alts = ', '.join(cx.cxx_type(v.type)
+        alts = ', '.join(cx.held_type(t, 'branch', v.name, v.type)
                          for v in _live(t.variants.variants))
         return [f'// {t.name} (schema alternate): holds one of its branches.',
                 f'struct {name} {{',
@@ -239,12 +278,12 @@ def _gen_struct(cx, t):
     lines.append(f'struct {name} {{')
     idents = set()
     for m in _live(t.members):
-        ident = _member_ident(t, m)
+        ident = _member_ident(m)
         if ident in cx.type_names.values():
             raise SchemaError(str(m.loc), f"member '{m.name}' of '{t.name}' "
                               "has the C++ name of a type")
         idents.add(ident)
-        typ = cx.cxx_type(m.type)
+        typ = cx.held_type(t, 'member', m.name, m.type)
         if m.optional:
             typ = f'std::optional<{typ}>'
         lines.append(f'  {typ} {ident}{{}};')
@@ -258,7 +297,8 @@ def _gen_struct(cx, t):
         for v in _live(t.variants.variants):
             if v.type.is_empty() and v.type.is_implicit():
                 continue
-            lines.append(f'    std::optional<{cx.cxx_type(v.type)}> '
+            typ = cx.held_type(t, 'branch', v.name, v.type)
+            lines.append(f'    std::optional<{typ}> '
                          f'{cxx_ident(v.name)}{{}};')
         lines.append('    bool operator==(const Branches&) const = default;')
         lines.append('  };')
@@ -299,8 +339,19 @@ def gen_types_cc(cx, header):
 
 # --- qapi-visit.h / .cc ----------------------------------------------------
 
+_VISIT_DOC = '''\
+// Conversions between schema types and Values, as QEMU's output and strict
+// input visitors do them (see qapi/visit_runtime.h for from_value<T>()):
+//   Value to_value(const T&)             members in schema order, optional
+//                                        ones only when set
+//   bool visit_in(InputVisitor&, name, T*)  T as member `name` (or root)
+//   void put_members(Dict&, const T&)    (objects) members into a Dict
+//   bool visit_members(InputVisitor&, T*)  (objects) members of the open
+//                                        object, no leftover check'''
+
+
 def gen_visit_h(cx, header):
-    out = [header, '#pragma once', '', cx.include('qapi-types.h'),
+    out = [header, _VISIT_DOC, '#pragma once', '', cx.include('qapi-types.h'),
            '#include "qapi/visit_runtime.h"', '',
            f'namespace {cx.ns} {{', '']
     if cx.ns != DEFAULT_NAMESPACE:
@@ -362,7 +413,7 @@ def _gen_object_visit(cx, t):
     if not members and not t.variants:
         out[0] = f'void put_members(Dict& /*d*/, const {name}& /*value*/) {{'
     for m in members:
-        ident = _member_ident(t, m)
+        ident = _member_ident(m)
         if m.optional:
             out.append(f'  if (value.{ident}) d.put({_cstr(m.name)}, '
                        f'to_value(*value.{ident}));')
@@ -377,8 +428,9 @@ def _gen_object_visit(cx, t):
             out.append(f'    case {enum_name}::{consts[v.name]}:')
             if _branch_has_struct(v):
                 b = cxx_ident(v.name)
+                deref = '**' if cx.boxed(t, 'branch', v.name) else '*'
                 out.append(f'      if (value.u.{b}) put_members(d, '
-                           f'*value.u.{b});')
+                           f'{deref}value.u.{b});')
             out.append('      break;')
         out.append('  }')
     out += ['}', '']
@@ -393,7 +445,7 @@ def _gen_object_visit(cx, t):
     else:
         out.append(f'bool visit_members(InputVisitor& v, {name}* out) {{')
     for m in members:
-        ident = _member_ident(t, m)
+        ident = _member_ident(m)
         n = _cstr(m.name)
         if m.optional:
             out += [f'  if (v.optional({n})) {{',
@@ -413,8 +465,9 @@ def _gen_object_visit(cx, t):
             out.append(f'    case {enum_name}::{consts[v.name]}:')
             if _branch_has_struct(v):
                 b = cxx_ident(v.name)
+                deref = '**' if cx.boxed(t, 'branch', v.name) else '*'
                 out.append(f'      out->u.{b}.emplace();')
-                out.append(f'      return visit_members(v, &*out->u.{b});')
+                out.append(f'      return visit_members(v, &{deref}out->u.{b});')
             else:
                 out.append('      break;')
         out.append('  }')
@@ -448,7 +501,7 @@ def _gen_alternate_visit(cx, t):
             '  if (!type) return false;',
             '  switch (*type) {']
     for i, br in enumerate(branches):
-        typ = cx.cxx_type(br.type)
+        typ = cx.held_type(t, 'branch', br.name, br.type)
         out += [f'    case Value::Type::{_QTYPE[br.type.json_type()]}: {{',
                 f'      {typ} branch{{}};',
                 '      if (!visit_in(v, name, &branch)) return false;',

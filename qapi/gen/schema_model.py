@@ -11,7 +11,7 @@ branch, as the C preprocessor would in QEMU).
 import os
 import re
 
-from schema_parser import Expr, Include, SchemaError, parse_schema
+from schema_parser import Include, SchemaError, parse_schema
 
 # name, JSON type of its values, C++ type
 BUILTINS = [

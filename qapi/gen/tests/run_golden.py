@@ -4,7 +4,9 @@
 Usage: run_golden.py QAPI_GEN TESTS_DIR [--update]
 
 Runs QAPI_GEN on TESTS_DIR/golden/tiny.json and compares every output file
-with TESTS_DIR/golden/expected/. --update rewrites the expected files.
+with TESTS_DIR/golden/expected/ (--update rewrites the expected files);
+then runs it on every TESTS_DIR/bad/*.json, which must fail with the
+message given on the file's first line ('# expect: TEXT').
 """
 
 import difflib
@@ -55,11 +57,25 @@ def main():
                 failed = True
                 sys.stdout.writelines(difflib.unified_diff(
                     want, got, 'expected/' + name, 'produced/' + name))
-        if failed:
-            print('golden test FAILED (run with --update if intended)')
-            return 1
-        print(f'golden test passed ({len(produced)} files)')
-        return 0
+    bad_dir = os.path.join(tests_dir, 'bad')
+    for name in sorted(os.listdir(bad_dir)):
+        path = os.path.join(bad_dir, name)
+        with open(path, encoding='utf-8') as f:
+            expect = f.readline().split('expect:', 1)[1].strip()
+        with tempfile.TemporaryDirectory() as out:
+            r = subprocess.run([sys.executable, gen, '-o', out, path],
+                               capture_output=True, text=True, check=False,
+                               cwd=tests_dir)
+        if r.returncode != 1 or expect not in r.stderr:
+            failed = True
+            print(f'{name}: expected exit 1 and {expect!r}, got '
+                  f'{r.returncode}: {r.stderr.strip()}')
+    if failed:
+        print('golden test FAILED (run with --update if intended)')
+        return 1
+    print(f'golden test passed ({len(produced)} files, '
+          f'{len(os.listdir(bad_dir))} bad schemas)')
+    return 0
 
 
 if __name__ == '__main__':

@@ -59,15 +59,4 @@ const std::vector<QmpCommand>& qmp_commands() {
   return table;
 }
 
-const std::vector<const char*>& qmp_query_commands_order() {
-  static const std::vector<const char*> names = {
-      "tiny-sub",
-      "tiny-manual",
-      "tiny-echo",
-      "tiny-shapes",
-      "tiny-paint",
-  };
-  return names;
-}
-
 }  // namespace migemu::qapi::golden

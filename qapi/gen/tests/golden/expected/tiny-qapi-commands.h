@@ -38,11 +38,8 @@ struct QmpCommand {
   bool success_response;
 };
 
-// Every command of the schema, in schema order.
+// Every command of the schema, in schema order. (qmp_query_commands_order()
+// in qapi-introspect.h has the order of query-commands.)
 const std::vector<QmpCommand>& qmp_commands();
-
-// Command names in the order QEMU 7.2's query-commands lists them
-// (the reverse of its registration order).
-const std::vector<const char*>& qmp_query_commands_order();
 
 }  // namespace migemu::qapi::golden

@@ -32,4 +32,15 @@ const Value& qmp_schema_introspection_ref() {
 
 Value qmp_schema_introspection() { return qmp_schema_introspection_ref(); }
 
+const std::vector<const char*>& qmp_query_commands_order() {
+  static const std::vector<const char*> names = {
+      "tiny-sub",
+      "tiny-manual",
+      "tiny-echo",
+      "tiny-shapes",
+      "tiny-paint",
+  };
+  return names;
+}
+
 }  // namespace migemu::qapi::golden

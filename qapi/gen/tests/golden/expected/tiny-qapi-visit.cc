@@ -33,9 +33,9 @@ bool visit_members(InputVisitor& v, Sub* out) {
 
 bool visit_in(InputVisitor& v, const char* name, Sub* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 void put_members(Dict& d, const Base& value) {
@@ -60,9 +60,9 @@ bool visit_members(InputVisitor& v, Base* out) {
 
 bool visit_in(InputVisitor& v, const char* name, Base* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 void put_members(Dict& d, const Paint& value) {
@@ -96,9 +96,9 @@ bool visit_members(InputVisitor& v, Paint* out) {
 
 bool visit_in(InputVisitor& v, const char* name, Paint* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 Value to_value(const PaintOrNull& value) {
@@ -169,9 +169,9 @@ bool visit_members(InputVisitor& v, Shape* out) {
 
 bool visit_in(InputVisitor& v, const char* name, Shape* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 void put_members(Dict& d, const TinyPaintArg& value) {
@@ -196,9 +196,9 @@ bool visit_members(InputVisitor& v, TinyPaintArg* out) {
 
 bool visit_in(InputVisitor& v, const char* name, TinyPaintArg* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 void put_members(Dict& d, const TinyEchoArg& value) {
@@ -218,9 +218,9 @@ bool visit_members(InputVisitor& v, TinyEchoArg* out) {
 
 bool visit_in(InputVisitor& v, const char* name, TinyEchoArg* out) {
   if (!v.start_struct(name)) return false;
-  bool ok = visit_members(v, out) && v.check_struct();
+  if (!visit_members(v, out) || !v.check_struct()) return false;
   v.end_struct();
-  return ok;
+  return true;
 }
 
 }  // namespace migemu::qapi::golden
