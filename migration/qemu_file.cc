@@ -97,6 +97,7 @@ class MemoryReader final : public StreamChannel {
   ssize_t read(uint8_t* buf, size_t n) override {
     if (stopped_.load()) return -EIO;
     size_t k = std::min(n, data_.size() - pos_);
+    if (k == 0) return 0;
     std::memcpy(buf, data_.data() + pos_, k);
     pos_ += k;
     return static_cast<ssize_t>(k);
@@ -199,7 +200,9 @@ void QemuFile::put_buffer(const uint8_t* data, size_t len) {
   }
 }
 
-void QemuFile::put_byte(uint8_t v) { put_buffer(&v, 1); }
+void QemuFile::put_byte(uint8_t v) {
+  put_buffer(&v, 1);
+}
 
 void QemuFile::put_be16(uint16_t v) {
   uint8_t b[2] = {uint8_t(v >> 8), uint8_t(v)};
@@ -345,7 +348,7 @@ struct RpArgs {
   const char* name;
 };
 constexpr RpArgs kRpArgs[] = {
-    {-1, "INVALID"}, {4, "SHUT"},          {4, "PONG"},        {12, "REQ_PAGES"},
+    {-1, "INVALID"},      {4, "SHUT"},         {4, "PONG"},       {12, "REQ_PAGES"},
     {-1, "REQ_PAGES_ID"}, {-1, "RECV_BITMAP"}, {4, "RESUME_ACK"},
 };
 constexpr uint16_t kRpMax = 7;
@@ -365,8 +368,7 @@ void write_rp_shut(QemuFile& f, uint32_t failed) {
 }
 
 void write_rp_pong(QemuFile& f, uint32_t value) {
-  uint8_t b[4] = {uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8),
-                  uint8_t(value)};
+  uint8_t b[4] = {uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)};
   write_rp_message(f, RpMessageType::kPong, b);
 }
 

@@ -81,7 +81,9 @@ void RamSender::write_setup_section(QemuFile& f, std::span<const RamBlockView> b
   f.flush();
 }
 
-void RamSender::begin_part(QemuFile& f) { section_header(f, 2); }
+void RamSender::begin_part(QemuFile& f) {
+  section_header(f, 2);
+}
 
 void RamSender::end_part(QemuFile& f) {
   write_eos(f, true);
@@ -89,7 +91,9 @@ void RamSender::end_part(QemuFile& f) {
   f.flush();
 }
 
-void RamSender::begin_end(QemuFile& f) { section_header(f, 3); }
+void RamSender::begin_end(QemuFile& f) {
+  section_header(f, 3);
+}
 
 void RamSender::end_end(QemuFile& f) {
   write_eos(f, false);
@@ -133,8 +137,7 @@ void RamSender::write_normal_page(QemuFile& f, const RamBlockView& block, uint64
   normal_.fetch_add(1, std::memory_order_relaxed);
 }
 
-RamSender::PageKind RamSender::write_page(QemuFile& f, const RamBlockView& block,
-                                          uint64_t offset) {
+RamSender::PageKind RamSender::write_page(QemuFile& f, const RamBlockView& block, uint64_t offset) {
   if (write_zero_page_if_zero(f, block, offset)) return PageKind::kZero;
   write_normal_page(f, block, offset);
   return PageKind::kNormal;
@@ -306,8 +309,8 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
                 block->page_size != opt_.host_page_size) {
               uint64_t remote = f.get_be64();
               if (remote != block->page_size) {
-                log.error("Mismatched RAM page size %s (local) %" PRIu64 " != %" PRId64,
-                          id.c_str(), block->page_size, static_cast<int64_t>(remote));
+                log.error("Mismatched RAM page size %s (local) %" PRIu64 " != %" PRId64, id.c_str(),
+                          block->page_size, static_cast<int64_t>(remote));
                 ret = -EINVAL;
               }
             }

@@ -53,9 +53,9 @@ inline constexpr uint64_t kMultifdFlush = 0x200;  // 8.x+ only; 7.2 rejects it
 
 // One guest RAM block as the codec sees it.
 struct RamBlockView {
-  std::string idstr;         // "ram" for -m, the backend id for memory-backend=
-  uint8_t* host = nullptr;   // used_length bytes, writable on the destination
-  uint64_t used_length = 0;  // multiple of kTargetPageSize
+  std::string idstr;          // "ram" for -m, the backend id for memory-backend=
+  uint8_t* host = nullptr;    // used_length bytes, writable on the destination
+  uint64_t used_length = 0;   // multiple of kTargetPageSize
   uint64_t page_size = 4096;  // backing page size (postcopy setup entries)
   uint64_t gpa = 0;           // guest-physical base (x-ignore-shared setup entries)
   bool ignored = false;       // x-ignore-shared on and the block is shared

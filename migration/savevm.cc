@@ -9,11 +9,11 @@
 namespace migemu::migration {
 
 const char* const kMigrationCapabilityNames[21] = {
-    "xbzrle",        "rdma-pin-all",        "auto-converge",   "zero-blocks",
-    "compress",      "events",              "postcopy-ram",    "x-colo",
-    "release-ram",   "block",               "return-path",     "pause-before-switchover",
-    "multifd",       "dirty-bitmaps",       "postcopy-blocktime", "late-block-activate",
-    "x-ignore-shared", "validate-uuid",     "background-snapshot", "zero-copy-send",
+    "xbzrle",           "rdma-pin-all",  "auto-converge",       "zero-blocks",
+    "compress",         "events",        "postcopy-ram",        "x-colo",
+    "release-ram",      "block",         "return-path",         "pause-before-switchover",
+    "multifd",          "dirty-bitmaps", "postcopy-blocktime",  "late-block-activate",
+    "x-ignore-shared",  "validate-uuid", "background-snapshot", "zero-copy-send",
     "postcopy-preempt",
 };
 
@@ -24,10 +24,10 @@ constexpr uint32_t kTargetPageBits = 12;
 
 // 7.2's mig_cmd_args. ENABLE_COLO has no entry there: its length must be 0
 // and glibc prints its NULL name as "(null)".
-const char* const kCmdNames[] = {"INVALID",         "OPEN_RETURN_PATH", "PING",
-                                 "POSTCOPY_ADVISE", "POSTCOPY_LISTEN",  "POSTCOPY_RUN",
-                                 "POSTCOPY_RAM_DISCARD", "PACKAGED", "(null)",
-                                 "POSTCOPY_RESUME", "RECV_BITMAP"};
+const char* const kCmdNames[] = {
+    "INVALID",      "OPEN_RETURN_PATH",     "PING",     "POSTCOPY_ADVISE", "POSTCOPY_LISTEN",
+    "POSTCOPY_RUN", "POSTCOPY_RAM_DISCARD", "PACKAGED", "(null)",          "POSTCOPY_RESUME",
+    "RECV_BITMAP"};
 // Fixed payload length per command, -1 = variable.
 constexpr int kCmdLen[] = {-1, 0, 4, -1, 0, 0, -1, 4, 0, 0, -1};
 
@@ -76,7 +76,9 @@ void save_command(QemuFile& f, MigCommand cmd, std::span<const uint8_t> payload)
   f.put_buffer(payload);
 }
 
-void save_open_return_path(QemuFile& f) { save_command(f, MigCommand::kOpenReturnPath); }
+void save_open_return_path(QemuFile& f) {
+  save_command(f, MigCommand::kOpenReturnPath);
+}
 
 void save_ping(QemuFile& f, uint32_t value) {
   uint8_t b[4] = {uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)};

@@ -136,7 +136,7 @@ int save_device_state(QemuFile& f, std::span<const DeviceEntry> devices,
 struct LoadTarget {
   std::string machine_name = "none";
   std::vector<RamBlockView> ram_blocks;
-  TimerState* timer = nullptr;         // null: received values are dropped
+  TimerState* timer = nullptr;          // null: received values are dropped
   GlobalState* global_state = nullptr;  // null: a scratch instance is used
   // Destination capabilities and hidden properties.
   bool x_ignore_shared = false;

@@ -16,7 +16,9 @@ namespace migemu {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // inet_parse: HOST:PORT, [V6]:PORT or :PORT, then ",opt" flags.
 Result<MigrationUri> parse_inet(std::string_view str) {
@@ -135,7 +137,9 @@ MigrationChannel& MigrationChannel::operator=(MigrationChannel&& o) noexcept {
   return *this;
 }
 
-MigrationChannel::~MigrationChannel() { reap(); }
+MigrationChannel::~MigrationChannel() {
+  reap();
+}
 
 void MigrationChannel::shutdown() {
   if (read_.valid()) ::shutdown(read_.get(), SHUT_RDWR);

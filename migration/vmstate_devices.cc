@@ -89,18 +89,30 @@ void VmdescWriter::int64(const char* name, int64_t value) {
 
 const char* vms_type_name(VmsType t) {
   switch (t) {
-    case VmsType::kBool: return "bool";
-    case VmsType::kInt8: return "int8";
-    case VmsType::kUint8: return "uint8";
-    case VmsType::kInt16: return "int16";
-    case VmsType::kUint16: return "uint16";
-    case VmsType::kInt32: return "int32";
-    case VmsType::kUint32: return "uint32";
-    case VmsType::kInt64: return "int64";
-    case VmsType::kUint64: return "uint64";
-    case VmsType::kBuffer: return "buffer";
-    case VmsType::kUnusedBuffer: return "unused_buffer";
-    case VmsType::kTimer: return "timer";
+    case VmsType::kBool:
+      return "bool";
+    case VmsType::kInt8:
+      return "int8";
+    case VmsType::kUint8:
+      return "uint8";
+    case VmsType::kInt16:
+      return "int16";
+    case VmsType::kUint16:
+      return "uint16";
+    case VmsType::kInt32:
+      return "int32";
+    case VmsType::kUint32:
+      return "uint32";
+    case VmsType::kInt64:
+      return "int64";
+    case VmsType::kUint64:
+      return "uint64";
+    case VmsType::kBuffer:
+      return "buffer";
+    case VmsType::kUnusedBuffer:
+      return "unused_buffer";
+    case VmsType::kTimer:
+      return "timer";
   }
   return "unknown";
 }
@@ -177,10 +189,18 @@ void put_field(QemuFile& f, const VmStateField& field, void* opaque) {
   }
   uint64_t v = load_uint(field.locate(opaque), field.size);
   switch (field.size) {
-    case 1: f.put_byte(static_cast<uint8_t>(v)); break;
-    case 2: f.put_be16(static_cast<uint16_t>(v)); break;
-    case 4: f.put_be32(static_cast<uint32_t>(v)); break;
-    default: f.put_be64(v); break;
+    case 1:
+      f.put_byte(static_cast<uint8_t>(v));
+      break;
+    case 2:
+      f.put_be16(static_cast<uint16_t>(v));
+      break;
+    case 4:
+      f.put_be32(static_cast<uint32_t>(v));
+      break;
+    default:
+      f.put_be64(v);
+      break;
   }
 }
 
@@ -202,10 +222,18 @@ int get_field(QemuFile& f, const VmStateField& field, void* opaque) {
   }
   uint64_t v;
   switch (field.size) {
-    case 1: v = f.get_byte(); break;
-    case 2: v = f.get_be16(); break;
-    case 4: v = f.get_be32(); break;
-    default: v = f.get_be64(); break;
+    case 1:
+      v = f.get_byte();
+      break;
+    case 2:
+      v = f.get_be16();
+      break;
+    case 4:
+      v = f.get_be32();
+      break;
+    default:
+      v = f.get_be64();
+      break;
   }
   store_uint(field.locate(opaque), field.size, v);
   return 0;
@@ -292,8 +320,8 @@ int vmstate_load(QemuFile& f, const VmStateDescription& vmsd, void* opaque, int 
   }
   if (version_id < vmsd.minimum_version_id) {
     // Two spaces before the number, as in 7.2.
-    log.error("%s: incoming version_id %d is too old for local minimum version_id  %d",
-              vmsd.name, version_id, vmsd.minimum_version_id);
+    log.error("%s: incoming version_id %d is too old for local minimum version_id  %d", vmsd.name,
+              version_id, vmsd.minimum_version_id);
     return -EINVAL;
   }
   for (const VmStateField& field : vmsd.fields) {
@@ -315,8 +343,12 @@ int vmstate_load(QemuFile& f, const VmStateDescription& vmsd, void* opaque, int 
 // ------------------------------------------------------------------ timer
 
 namespace {
-bool icount_needed(void* opaque) { return static_cast<TimerState*>(opaque)->icount_received; }
-bool never_needed(void*) { return false; }
+bool icount_needed(void* opaque) {
+  return static_cast<TimerState*>(opaque)->icount_received;
+}
+bool never_needed(void*) {
+  return false;
+}
 int icount_post_load(void* opaque, int, LoadLog&) {
   static_cast<TimerState*>(opaque)->icount_received = true;
   return 0;

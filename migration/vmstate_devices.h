@@ -84,8 +84,8 @@ struct VmStateDescription {
   const char* name = nullptr;
   int version_id = 0;
   int minimum_version_id = 0;
-  std::vector<VmStateField> fields;
-  std::vector<const VmStateDescription*> subsections;
+  std::vector<VmStateField> fields{};
+  std::vector<const VmStateDescription*> subsections{};
   bool (*needed)(void* opaque) = nullptr;  // null: always sent
   int (*pre_save)(void* opaque) = nullptr;
   // Returns 0 or -errno; reports its own error lines.
@@ -102,16 +102,26 @@ struct MemberOf<M C::*> {
 };
 template <typename M>
 constexpr VmsType type_of() {
-  if constexpr (std::is_same_v<M, bool>) return VmsType::kBool;
-  else if constexpr (std::is_same_v<M, int8_t>) return VmsType::kInt8;
-  else if constexpr (std::is_same_v<M, uint8_t>) return VmsType::kUint8;
-  else if constexpr (std::is_same_v<M, int16_t>) return VmsType::kInt16;
-  else if constexpr (std::is_same_v<M, uint16_t>) return VmsType::kUint16;
-  else if constexpr (std::is_same_v<M, int32_t>) return VmsType::kInt32;
-  else if constexpr (std::is_same_v<M, uint32_t>) return VmsType::kUint32;
-  else if constexpr (std::is_same_v<M, int64_t>) return VmsType::kInt64;
-  else if constexpr (std::is_same_v<M, uint64_t>) return VmsType::kUint64;
-  else return VmsType::kBuffer;
+  if constexpr (std::is_same_v<M, bool>)
+    return VmsType::kBool;
+  else if constexpr (std::is_same_v<M, int8_t>)
+    return VmsType::kInt8;
+  else if constexpr (std::is_same_v<M, uint8_t>)
+    return VmsType::kUint8;
+  else if constexpr (std::is_same_v<M, int16_t>)
+    return VmsType::kInt16;
+  else if constexpr (std::is_same_v<M, uint16_t>)
+    return VmsType::kUint16;
+  else if constexpr (std::is_same_v<M, int32_t>)
+    return VmsType::kInt32;
+  else if constexpr (std::is_same_v<M, uint32_t>)
+    return VmsType::kUint32;
+  else if constexpr (std::is_same_v<M, int64_t>)
+    return VmsType::kInt64;
+  else if constexpr (std::is_same_v<M, uint64_t>)
+    return VmsType::kUint64;
+  else
+    return VmsType::kBuffer;
 }
 template <typename M>
 struct IsByteArray : std::false_type {};

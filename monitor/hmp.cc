@@ -37,16 +37,35 @@ void HmpMonitor::on_opened() {
 }
 
 void HmpMonitor::on_read(std::string_view bytes) {
-  for (char c : bytes) {
+  for (size_t i = 0; i < bytes.size(); i++) {
     // After `quit` the monitor is suspended: the rest of the input is not read.
     if (vm().exit_requested()) return;
-    rl_.handle_byte(static_cast<uint8_t>(c));
+    if (suspended_) {
+      pending_input_.append(bytes.substr(i));
+      return;
+    }
+    rl_.handle_byte(static_cast<uint8_t>(bytes[i]));
   }
 }
 
 void HmpMonitor::on_line(std::string line) {
   hmp_handle_command(*this, line);
-  if (!vm().exit_requested()) rl_.show_prompt();
+  if (!vm().exit_requested() && !suspended_) rl_.show_prompt();
+}
+
+bool HmpMonitor::suspend() {
+  suspended_++;
+  chr_->set_reading(false);
+  return true;
+}
+
+void HmpMonitor::resume() {
+  if (suspended_ == 0 || --suspended_ > 0) return;
+  rl_.show_prompt();
+  chr_->set_reading(true);
+  std::string pending = std::move(pending_input_);
+  pending_input_.clear();
+  on_read(pending);
 }
 
 }  // namespace migemu

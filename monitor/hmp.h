@@ -27,6 +27,8 @@ class HmpMonitor : public Monitor {
  public:
   explicit HmpMonitor(Chardev* chr);
   bool is_qmp() const override { return false; }
+  bool suspend() override;
+  void resume() override;
 
  private:
   void on_opened();
@@ -34,6 +36,8 @@ class HmpMonitor : public Monitor {
   void on_line(std::string line);
 
   Readline rl_;
+  int suspended_ = 0;
+  std::string pending_input_;  // bytes that arrived while suspended
 };
 
 // A monitor with no connection whose output is collected: what

@@ -5,7 +5,11 @@
 #include <iterator>
 #include <optional>
 
+#include "migration/migration_commands.h"
+#include "migration/migration_hmp.h"
+#include "migration/options.h"
 #include "monitor/hmp.h"
+#include "system/guest_commands.h"
 #include "qapi/qapi-commands.h"
 
 namespace migemu {
@@ -105,14 +109,22 @@ void do_info_uuid(Monitor& mon, const Dict&) {
   mon.printf("%s\n", info->UUID.c_str());
 }
 
+void do_migrate_set_capability(Monitor& mon, const Dict& args) {
+  mon.puts(hmp_migrate_set_capability(migration_options(), args));
+}
+void do_migrate_set_parameter(Monitor& mon, const Dict& args) {
+  mon.puts(hmp_migrate_set_parameter(migration_options(), args));
+}
+void do_info_migrate_capabilities(Monitor& mon, const Dict&) {
+  mon.puts(hmp_info_migrate_capabilities(migration_options()));
+}
+void do_info_migrate_parameters(Monitor& mon, const Dict&) {
+  mon.puts(hmp_info_migrate_parameters(migration_options()));
+}
+
 using Handler = void (*)(Monitor&, const Dict&);
 
-// HmpCommand::id indexes this table.
-constexpr Handler kHandlers[] = {
-    do_help,      do_quit,      do_stop,      do_cont,         do_system_reset, do_system_powerdown,
-    do_getfd,     do_closefd,   do_info_help, do_info_version, do_info_kvm,     do_info_status,
-    do_info_name, do_info_uuid,
-};
+// HmpCommand::id indexes kHandlers; the enum keeps the two in step.
 enum : int {
   kHelp,
   kQuit,
@@ -128,78 +140,122 @@ enum : int {
   kInfoStatus,
   kInfoName,
   kInfoUuid,
+  kMigrate,
+  kMigrateCancel,
+  kMigrateContinue,
+  kMigrateIncoming,
+  kInfoMigrate,
+  kMigrateSetCapability,
+  kMigrateSetParameter,
+  kInfoMigrateCapabilities,
+  kInfoMigrateParameters,
+  kXWorkload,
+  kInfoXWorkload,
+  kInfoXGuestDigest,
   kCount
+};
+
+constexpr Handler kHandlers[] = {
+    do_help,
+    do_quit,
+    do_stop,
+    do_cont,
+    do_system_reset,
+    do_system_powerdown,
+    do_getfd,
+    do_closefd,
+    do_info_help,
+    do_info_version,
+    do_info_kvm,
+    do_info_status,
+    do_info_name,
+    do_info_uuid,
+    hmp_migrate,
+    hmp_migrate_cancel,
+    hmp_migrate_continue,
+    hmp_migrate_incoming,
+    hmp_info_migrate,
+    do_migrate_set_capability,
+    do_migrate_set_parameter,
+    do_info_migrate_capabilities,
+    do_info_migrate_parameters,
+    hmp_x_workload,
+    hmp_info_x_workload,
+    hmp_info_x_guest_digest,
 };
 static_assert(std::size(kHandlers) == kCount);
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kInfoTable[] = {
     {.name = "kvm", .args_type = "", .params = "", .help = "show KVM information", .id = kInfoKvm},
-    {.name = "name",
-     .args_type = "",
-     .params = "",
-     .help = "show the current VM name",
+    {.name = "migrate", .args_type = "", .params = "", .help = "show migration status",
+     .id = kInfoMigrate},
+    {.name = "migrate_capabilities", .args_type = "", .params = "",
+     .help = "show current migration capabilities", .id = kInfoMigrateCapabilities},
+    {.name = "migrate_parameters", .args_type = "", .params = "",
+     .help = "show current migration parameters", .id = kInfoMigrateParameters},
+    {.name = "name", .args_type = "", .params = "", .help = "show the current VM name",
      .id = kInfoName},
-    {.name = "status",
-     .args_type = "",
-     .params = "",
-     .help = "show the current VM status (running|paused)",
-     .id = kInfoStatus},
-    {.name = "uuid",
-     .args_type = "",
-     .params = "",
-     .help = "show the current VM UUID",
+    {.name = "status", .args_type = "", .params = "",
+     .help = "show the current VM status (running|paused)", .id = kInfoStatus},
+    {.name = "uuid", .args_type = "", .params = "", .help = "show the current VM UUID",
      .id = kInfoUuid},
-    {.name = "version",
-     .args_type = "",
-     .params = "",
-     .help = "show the version of QEMU",
+    {.name = "version", .args_type = "", .params = "", .help = "show the version of QEMU",
      .id = kInfoVersion},
+    {.name = "x_guest_digest", .args_type = "", .params = "",
+     .help = "show a digest of guest RAM (migemu)", .id = kInfoXGuestDigest},
+    {.name = "x_workload", .args_type = "", .params = "",
+     .help = "show the guest workload (migemu)", .id = kInfoXWorkload},
 };
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kTable[] = {
-    {.name = "closefd",
-     .args_type = "fdname:s",
-     .params = "closefd name",
-     .help = "close a file descriptor previously passed via SCM rights",
-     .id = kClosefd},
+    {.name = "closefd", .args_type = "fdname:s", .params = "closefd name",
+     .help = "close a file descriptor previously passed via SCM rights", .id = kClosefd},
     {.name = "cont|c", .args_type = "", .params = "", .help = "resume emulation", .id = kCont},
-    {.name = "getfd",
-     .args_type = "fdname:s",
-     .params = "getfd name",
-     .help = "receive a file descriptor via SCM rights and assign it a name",
-     .id = kGetfd},
-    {.name = "help|?",
-     .args_type = "name:S?",
-     .params = "[cmd]",
-     .help = "show the help",
+    {.name = "getfd", .args_type = "fdname:s", .params = "getfd name",
+     .help = "receive a file descriptor via SCM rights and assign it a name", .id = kGetfd},
+    {.name = "help|?", .args_type = "name:S?", .params = "[cmd]", .help = "show the help",
      .id = kHelp},
-    {.name = "info",
-     .args_type = "item:s?",
-     .params = "[subcommand]",
-     .help = "show various information about the system state",
-     .sub_table = kInfoTable,
+    {.name = "info", .args_type = "item:s?", .params = "[subcommand]",
+     .help = "show various information about the system state", .sub_table = kInfoTable,
      .id = kInfo},
+    {.name = "migrate",
+     .args_type = "detach:-d,blk:-b,inc:-i,resume:-r,uri:s",
+     .params = "[-d] [-b] [-i] [-r] uri",
+     .help = "migrate to URI (using -d to not wait for completion)"
+             "\n\t\t\t -b for migration without shared storage with"
+             " full copy of disk\n\t\t\t -i for migration without "
+             "shared storage with incremental copy of disk "
+             "(base image shared between src and destination)"
+             "\n\t\t\t -r to resume a paused migration",
+     .id = kMigrate},
+    {.name = "migrate_cancel", .args_type = "", .params = "",
+     .help = "cancel the current VM migration", .id = kMigrateCancel},
+    {.name = "migrate_continue", .args_type = "state:s", .params = "state",
+     .help = "Continue migration from the given paused state", .id = kMigrateContinue},
+    {.name = "migrate_incoming", .args_type = "uri:s", .params = "uri",
+     .help = "Continue an incoming migration from an -incoming defer", .id = kMigrateIncoming},
+    {.name = "migrate_set_capability", .args_type = "capability:s,state:b",
+     .params = "capability state", .help = "Enable/Disable the usage of a capability for migration",
+     .completion = hmp_migrate_set_capability_completion, .id = kMigrateSetCapability},
+    {.name = "migrate_set_parameter", .args_type = "parameter:s,value:s",
+     .params = "parameter value", .help = "Set the parameter for migration",
+     .completion = hmp_migrate_set_parameter_completion, .id = kMigrateSetParameter},
     {.name = "quit|q", .args_type = "", .params = "", .help = "quit the emulator", .id = kQuit},
     {.name = "stop|s", .args_type = "", .params = "", .help = "stop emulation", .id = kStop},
-    {.name = "system_powerdown",
-     .args_type = "",
-     .params = "",
-     .help = "send system power down event",
-     .id = kSystemPowerdown},
-    {.name = "system_reset",
-     .args_type = "",
-     .params = "",
-     .help = "reset the system",
+    {.name = "system_powerdown", .args_type = "", .params = "",
+     .help = "send system power down event", .id = kSystemPowerdown},
+    {.name = "system_reset", .args_type = "", .params = "", .help = "reset the system",
      .id = kSystemReset},
+    {.name = "x_workload", .args_type = "params:s", .params = "key=value[,...]",
+     .help = "set the guest workload: rate,wss,window,pattern,content,threads,seed (migemu)",
+     .id = kXWorkload},
 };
 
 }  // namespace
 
-std::span<const HmpCommand> hmp_command_table() {
-  return kTable;
-}
+std::span<const HmpCommand> hmp_command_table() { return kTable; }
 
 void hmp_run_command(Monitor& mon, const HmpCommand& cmd, const Dict& args) {
   kHandlers[cmd.id](mon, args);

@@ -29,6 +29,12 @@ class Monitor {
   // An fd that arrived with SCM_RIGHTS on this monitor's connection.
   Fd take_msgfd() { return chr_ ? chr_->take_msgfd() : Fd(); }
 
+  // monitor_suspend/monitor_resume: a command that keeps running (HMP
+  // `migrate` without -d) holds the monitor's input. suspend() fails on a
+  // monitor that cannot wait (human-monitor-command's).
+  virtual bool suspend() { return false; }
+  virtual void resume() {}
+
   // Named fds from getfd, private to this monitor (QEMU's mon->fds).
   Status getfd(const std::string& name);
   Status closefd(const std::string& name);

@@ -29,8 +29,8 @@ Result<std::vector<CommandInfo>> qmp_query_commands(CommandContext&) {
   return list;
 }
 
-Result<Value> qmp_marshal_query_qmp_schema(const Dict*, CommandContext&) {
-  // A hand-written marshaller in QEMU too ('gen': false): it ignores arguments.
+Result<Value> qmp_marshal_query_qmp_schema(const Dict* args, CommandContext&) {
+  MIGEMU_TRY(check_no_arguments(args));
   return qmp_schema_introspection_ref();
 }
 

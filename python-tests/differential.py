@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from launcher import Instance
-from masking import Masker, timestamps
+from masking import timestamps
 from monclient import (DEFAULT_TIMEOUT, ConnectionClosed, RawSocket, ReadTimeout,
                        connect_unix)
 
@@ -177,16 +177,16 @@ class Session:
 
     def _connect(self, sockname, name, inst):
         inst = inst or self.inst
-        label = "connect %s" % (name or sockname)
+        label = "connect %s" % (name or ("tcp" if isinstance(sockname, int) else sockname))
         try:
-            sock = connect_unix(os.path.join(inst.dir, sockname), timeout=DEFAULT_TIMEOUT,
-                                alive=inst.alive)
+            sock = connect_unix(_addr(inst, sockname), timeout=DEFAULT_TIMEOUT, alive=inst.alive)
         except OSError as e:
             rc = inst.wait(2.0)
             self.record(label, ("<CONNECT FAILED: %s; exit=%r>" % (e.__class__.__name__, rc)).encode())
             self.record("stderr after failed connect", self.masker.output(inst.stderr()), "output")
             raise SessionAbort(label)
-        ch = Channel(self, RawSocket(sock, name or sockname), name or sockname)
+        name = name or (sockname if isinstance(sockname, str) else "tcp")
+        ch = Channel(self, RawSocket(sock, name), name)
         self.channels.append(ch)
         return ch
 
@@ -195,7 +195,8 @@ class Session:
         so a client that connects while QEMU is still starting up can receive
         the start-up RESUME event before its greeting (a race in QEMU). To keep
         sessions deterministic, unless the VM starts stopped (-S, -incoming),
-        the first connection to every QMP socket of a process is a throw-away probe that waits for the greeting; after that
+        the first connection to every QMP socket of a process is a throw-away
+        probe that waits for the greeting; after that
         the monitor is in negotiation mode and never sends unsolicited events
         to a fresh client. The probe is not recorded."""
         inst = inst or self.inst
@@ -206,8 +207,7 @@ class Session:
             return
         self._settled.add(key)
         try:
-            sock = connect_unix(os.path.join(inst.dir, sockname), timeout=DEFAULT_TIMEOUT,
-                                alive=inst.alive)
+            sock = connect_unix(_addr(inst, sockname), timeout=DEFAULT_TIMEOUT, alive=inst.alive)
         except OSError:
             return  # the real connection attempt reports the failure
         probe = RawSocket(sock, "probe")
@@ -298,6 +298,21 @@ class Session:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _addr(inst, sockname):
+    """A unix socket name relative to the instance directory, or a TCP port."""
+    if isinstance(sockname, int):
+        return ("127.0.0.1", sockname)
+    return os.path.join(inst.dir, sockname)
+
+
+def free_tcp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def _short(data, n=90):
     r = repr(bytes(data))
     return r if len(r) <= n else r[: n - 20] + "..." + r[-17:]
@@ -361,7 +376,7 @@ def compare(ref, got, max_report=8):
             problems.append("step %d [%s]: missing on migemu side (session aborted at %r)\n"
                             "    expected: %r" % (i, a[i][0], got.aborted, a[i][1][:300]))
             continue
-        (la, da), (lb, db) = a[i], b[i]
+        (la, da), (_, db) = a[i], b[i]
         if da != db:
             at = _first_diff(da, db)
             problems.append("step %d [%s]: first difference at byte %d\n    expected: %s\n"

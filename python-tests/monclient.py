@@ -36,11 +36,15 @@ class ConnectionClosed(Exception):
 
 
 def connect_unix(path, timeout=DEFAULT_TIMEOUT, alive=None):
-    """Connect to a unix socket, retrying while it does not exist or does not
-    listen yet. ``alive`` (callable) aborts the retries when the server died."""
+    """Connect to a unix socket (or to ("127.0.0.1", port) over TCP), retrying
+    while it does not exist or does not listen yet. ``alive`` (callable)
+    aborts the retries when the server died."""
     deadline = time.monotonic() + timeout
     while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if isinstance(path, tuple):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        else:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             s.connect(path)
             return s

@@ -5,7 +5,6 @@ libvirt starts QEMU), JSON -object.
 """
 
 import os
-import socket
 import time
 
 import pytest
@@ -258,4 +257,61 @@ def test_chardev_fd_hmp(differ):
             os.close(fd)
         h = s.hmp("hmp-fd.sock")
         h.send(b"info status\r", prompts=1)
+    differ(script)
+
+
+# ---------------------------------------------------------------------------
+# chardev socket variants
+
+
+def test_qmp_server_wait_on(differ):
+    """server=on without wait=off: startup blocks until a client connects
+    (QEMU prints an info line on stderr)."""
+    def script(s):
+        s.launch(*STD_ARGS, "-S", "-qmp", "unix:w.sock,server=on")
+        q = s.qmp("w.sock", negotiate=True)
+        q.send(b'{"execute": "query-status"}', msgs=1)
+        q.close()
+        q = s.qmp("w.sock", name="second client", negotiate=True)
+        q.send(b'{"execute": "quit"}', msgs=2)
+        q.expect(eof=True)
+        s.wait_exit()
+        s.record_output()
+    differ(script)
+
+
+def test_legacy_server_nowait_syntax(differ):
+    def script(s):
+        s.launch(*STD_ARGS, "-qmp", "unix:q.sock,server,nowait",
+                 "-monitor", "unix:h.sock,server,nowait")
+        q = s.qmp("q.sock", negotiate=True)
+        q.send(b'{"execute": "query-status"}', msgs=1)
+        h = s.hmp("h.sock")
+        h.send(b"info status\r", prompts=1)
+        s.record_output()
+    differ(script)
+
+
+def test_monitors_over_tcp(differ):
+    from differential import free_tcp_port
+
+    def script(s):
+        qport, hport = free_tcp_port(), free_tcp_port()
+        s.launch(*STD_ARGS,
+                 "-qmp", "tcp:127.0.0.1:%d,server=on,wait=off" % qport,
+                 "-chardev", "socket,id=h,host=127.0.0.1,port=%d,server=on,wait=off" % hport,
+                 "-mon", "chardev=h,mode=readline")
+        q = s.qmp(qport, name="qmp-tcp", negotiate=True)
+        h = s.hmp(hport, name="hmp-tcp")
+        q.send(b'{"execute": "stop"}', msgs=2)
+        h.send(b"info status\r", prompts=1)
+        h.send(b"c\r", prompts=1)
+        q.expect(msgs=1, label="qmp-tcp: RESUME")
+        q.close()
+        q = s.qmp(qport, name="qmp-tcp#2")
+        q.send(b'{"execute": "query-status"}', msgs=1)
+        q.send(b'{"execute": "qmp_capabilities"}{"execute": "quit"}', msgs=3)
+        q.expect(eof=True)
+        h.expect(eof=True, label="hmp-tcp: closed at exit")
+        s.wait_exit()
     differ(script)

@@ -307,3 +307,33 @@ def test_socat_piped_script_without_waiting(differ):
         s.note("socat exit code", p.returncode)
         s.wait_exit()
     differ(script)
+
+
+def test_other_editing_keys(differ):
+    """Readline keys beyond backspace/ctrl-a/ctrl-e/history: ^D (delete under
+    the cursor), ^W (delete word backwards), ^L (clear screen), ESC [ 3 ~
+    (Delete), ESC [ 1 ~ / ESC [ 4 ~ and ESC O H / ESC O F (Home/End)."""
+    def script(s):
+        h = start(s)
+        typed(h, b"info xstatus\x01\x1b[C\x1b[C\x1b[C\x1b[C\x1b[C\x04")
+        typed(h, b"info name status\x17\x17\x17info status")
+        typed(h, b"info statusX\x1b[D\x1b[3~")
+        typed(h, b"nfo status\x1b[1~i\x1b[4~")
+        typed(h, b"nfo uuid\x1bOHi\x1bOF")
+        h.send(b"info st\x0c", prompts=1)
+        h.send(b"atus\r", prompts=1)
+        typed(h, b"\x04\x17\x1b[3~info kvm")
+    differ(script)
+
+
+def test_second_hmp_client_waits(differ):
+    def script(s):
+        h1 = start(s)
+        h2 = s.hmp(name="second", banner=False)
+        h2.expect(nothing=0.3, label="second: nothing while the first is connected")
+        h2.send(b"stop\r", nothing=0.2, label="second: typed while waiting (not served yet)")
+        typed(h1, b"info status")
+        h1.close()
+        h2.expect(prompts=2, label="second: banner, then the early line runs")
+        typed(h2, b"info status")
+    differ(script)

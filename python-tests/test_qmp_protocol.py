@@ -4,9 +4,7 @@ Every test sends the same bytes to both programs and requires identical
 replies (after masking timestamps / package string only).
 """
 
-import json
 import random
-import time
 
 import pytest
 

@@ -52,6 +52,7 @@ using qopts::Warning;
 // unknown ones get QEMU's "invalid option") and what migemu does with it.
 
 enum class OptId {
+  kXWorkload,
   kHelp,
   kVersion,
   kMachine,
@@ -209,6 +210,8 @@ constexpr OptionDef kOptions[] = {
     {"watchdog-action", true, OptId::kUnsupported},
     {"echr", true, OptId::kUnsupported},
     {"incoming", true, OptId::kIncoming},
+    // migemu's own: the guest workload (system/workload.h).
+    {"x-workload", true, OptId::kXWorkload},
     {"only-migratable", false, OptId::kOnlyMigratable},
     {"nodefaults", false, OptId::kNodefaults},
     {"chroot", true, OptId::kUnsupported},
@@ -241,66 +244,78 @@ const OptionDef* find_option(std::string_view name) {
 // ---------------------------------------------------------------------------
 // QemuOpts lists (the QemuOptsList definitions migemu needs).
 
-const OptsList kMemoryList{"memory", "size", true,
-                           {{"size", OptType::kSize},
-                            {"slots", OptType::kNumber},
-                            {"maxmem", OptType::kSize}}};
-const OptsList kNameList{"name", "guest", true,
+const OptsList kMemoryList{
+    "memory",
+    "size",
+    true,
+    {{"size", OptType::kSize}, {"slots", OptType::kNumber}, {"maxmem", OptType::kSize}}};
+const OptsList kNameList{"name",
+                         "guest",
+                         true,
                          {{"guest", OptType::kString},
                           {"process", OptType::kString},
                           {"debug-threads", OptType::kBool}}};
 const OptsList kAccelList{"accel", "accel", false, {}};
-const OptsList kChardevList{"chardev", "backend", false,
-                            {{"backend", OptType::kString},  {"path", OptType::kString},
-                             {"host", OptType::kString},     {"port", OptType::kString},
-                             {"fd", OptType::kString},       {"localaddr", OptType::kString},
-                             {"localport", OptType::kString}, {"to", OptType::kNumber},
-                             {"ipv4", OptType::kBool},       {"ipv6", OptType::kBool},
-                             {"wait", OptType::kBool},       {"server", OptType::kBool},
-                             {"delay", OptType::kBool},      {"nodelay", OptType::kBool},
-                             {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
-                             {"tn3270", OptType::kBool},     {"tls-creds", OptType::kString},
-                             {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
-                             {"width", OptType::kNumber},    {"height", OptType::kNumber},
-                             {"cols", OptType::kNumber},     {"rows", OptType::kNumber},
-                             {"mux", OptType::kBool},        {"signal", OptType::kBool},
-                             {"name", OptType::kString},     {"debug", OptType::kNumber},
-                             {"size", OptType::kSize},       {"chardev", OptType::kString},
-                             {"append", OptType::kBool},     {"logfile", OptType::kString},
-                             {"logappend", OptType::kBool},  {"mouse", OptType::kBool},
-                             {"clipboard", OptType::kBool},  {"tight", OptType::kBool},
-                             {"abstract", OptType::kBool}}};
-const OptsList kMonList{"mon", "chardev", false,
-                        {{"mode", OptType::kString},
-                         {"chardev", OptType::kString},
-                         {"pretty", OptType::kBool}}};
-const OptsList kRtcList{"rtc", "", true,
-                        {{"base", OptType::kString},
-                         {"clock", OptType::kString},
-                         {"driftfix", OptType::kString}}};
-const OptsList kOvercommitList{"overcommit", "", false,
-                               {{"mem-lock", OptType::kBool}, {"cpu-pm", OptType::kBool}}};
-const OptsList kMsgList{"msg", "", false,
-                        {{"timestamp", OptType::kBool}, {"guest-name", OptType::kBool}}};
-const OptsList kSandboxList{"sandbox", "enable", false,
+const OptsList kChardevList{
+    "chardev", "backend", false, {{"backend", OptType::kString},   {"path", OptType::kString},
+                                  {"host", OptType::kString},      {"port", OptType::kString},
+                                  {"fd", OptType::kString},        {"localaddr", OptType::kString},
+                                  {"localport", OptType::kString}, {"to", OptType::kNumber},
+                                  {"ipv4", OptType::kBool},        {"ipv6", OptType::kBool},
+                                  {"wait", OptType::kBool},        {"server", OptType::kBool},
+                                  {"delay", OptType::kBool},       {"nodelay", OptType::kBool},
+                                  {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
+                                  {"tn3270", OptType::kBool},      {"tls-creds", OptType::kString},
+                                  {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
+                                  {"width", OptType::kNumber},     {"height", OptType::kNumber},
+                                  {"cols", OptType::kNumber},      {"rows", OptType::kNumber},
+                                  {"mux", OptType::kBool},         {"signal", OptType::kBool},
+                                  {"name", OptType::kString},      {"debug", OptType::kNumber},
+                                  {"size", OptType::kSize},        {"chardev", OptType::kString},
+                                  {"append", OptType::kBool},      {"logfile", OptType::kString},
+                                  {"logappend", OptType::kBool},   {"mouse", OptType::kBool},
+                                  {"clipboard", OptType::kBool},   {"tight", OptType::kBool},
+                                  {"abstract", OptType::kBool}}};
+const OptsList kMonList{
+    "mon",
+    "chardev",
+    false,
+    {{"mode", OptType::kString}, {"chardev", OptType::kString}, {"pretty", OptType::kBool}}};
+const OptsList kRtcList{
+    "rtc",
+    "",
+    true,
+    {{"base", OptType::kString}, {"clock", OptType::kString}, {"driftfix", OptType::kString}}};
+const OptsList kOvercommitList{
+    "overcommit", "", false, {{"mem-lock", OptType::kBool}, {"cpu-pm", OptType::kBool}}};
+const OptsList kMsgList{
+    "msg", "", false, {{"timestamp", OptType::kBool}, {"guest-name", OptType::kBool}}};
+const OptsList kSandboxList{"sandbox",
+                            "enable",
+                            false,
                             {{"enable", OptType::kBool},
                              {"obsolete", OptType::kString},
                              {"elevateprivileges", OptType::kString},
                              {"spawn", OptType::kString},
                              {"resourcecontrol", OptType::kString}}};
-const OptsList kActionList{"action", "", true,
+const OptsList kActionList{"action",
+                           "",
+                           true,
                            {{"shutdown", OptType::kString},
                             {"reboot", OptType::kString},
                             {"panic", OptType::kString},
                             {"watchdog", OptType::kString}}};
-const OptsList kGlobalList{"global", "", false,
-                           {{"driver", OptType::kString},
-                            {"property", OptType::kString},
-                            {"value", OptType::kString}}};
+const OptsList kGlobalList{
+    "global",
+    "",
+    false,
+    {{"driver", OptType::kString}, {"property", OptType::kString}, {"value", OptType::kString}}};
 const OptsList kObjectList{"object", "qom-type", false, {}};
 const OptsList kDeviceList{"device", "driver", false, {}};
 // Only for their "help" texts (they are parsed with keyval).
-const OptsList kSmpList{"smp-opts", "cpus", true,
+const OptsList kSmpList{"smp-opts",
+                        "cpus",
+                        true,
                         {{"cpus", OptType::kNumber},
                          {"sockets", OptType::kNumber},
                          {"dies", OptType::kNumber},
@@ -308,7 +323,9 @@ const OptsList kSmpList{"smp-opts", "cpus", true,
                          {"cores", OptType::kNumber},
                          {"threads", OptType::kNumber},
                          {"maxcpus", OptType::kNumber}}};
-const OptsList kBootList{"boot-opts", "order", true,
+const OptsList kBootList{"boot-opts",
+                         "order",
+                         true,
                          {{"order", OptType::kString},
                           {"once", OptType::kString},
                           {"menu", OptType::kBool},
@@ -323,10 +340,18 @@ std::string opts_help(const OptsList& list) {
   for (const OptDesc& d : list.desc) {
     const char* type = "str";
     switch (d.type) {
-      case OptType::kString: type = "str"; break;
-      case OptType::kBool: type = "bool (on/off)"; break;
-      case OptType::kNumber: type = "num"; break;
-      case OptType::kSize: type = "size"; break;
+      case OptType::kString:
+        type = "str";
+        break;
+      case OptType::kBool:
+        type = "bool (on/off)";
+        break;
+      case OptType::kNumber:
+        type = "num";
+        break;
+      case OptType::kSize:
+        type = "size";
+        break;
     }
     lines.push_back("  " + std::string(d.name) + "=<" + type + ">");
   }
@@ -357,14 +382,13 @@ struct MachineType {
 const std::vector<MachineType>& machine_types() {
   static const std::vector<MachineType> types = [] {
     std::vector<MachineType> t;
-    const char* i440fx_versions[] = {"7.2", "7.1", "7.0", "6.2", "6.1", "6.0", "5.2", "5.1",
-                                     "5.0", "4.2", "4.1", "4.0", "3.1", "3.0", "2.9", "2.8",
-                                     "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.12", "2.11",
+    const char* i440fx_versions[] = {"7.2",  "7.1", "7.0", "6.2", "6.1", "6.0", "5.2",  "5.1",
+                                     "5.0",  "4.2", "4.1", "4.0", "3.1", "3.0", "2.9",  "2.8",
+                                     "2.7",  "2.6", "2.5", "2.4", "2.3", "2.2", "2.12", "2.11",
                                      "2.10", "2.1", "2.0", "1.7", "1.6", "1.5", "1.4"};
-    const char* q35_versions[] = {"7.2", "7.1", "7.0", "6.2", "6.1", "6.0", "5.2",
-                                  "5.1", "5.0", "4.2", "4.1", "4.0.1", "4.0", "3.1",
-                                  "3.0", "2.9", "2.8", "2.7", "2.6", "2.5", "2.4",
-                                  "2.12", "2.11", "2.10"};
+    const char* q35_versions[] = {"7.2", "7.1", "7.0", "6.2",   "6.1", "6.0",  "5.2",  "5.1",
+                                  "5.0", "4.2", "4.1", "4.0.1", "4.0", "3.1",  "3.0",  "2.9",
+                                  "2.8", "2.7", "2.6", "2.5",   "2.4", "2.12", "2.11", "2.10"};
     auto version_le = [](std::string_view v, int major, int minor) {
       int a = 0, b = 0;
       std::sscanf(std::string(v).c_str(), "%d.%d", &a, &b);
@@ -418,7 +442,9 @@ bool is_known_unsupported_machine(std::string_view name) {
   return name == "microvm" || name == "isapc" || name == "x-remote";
 }
 
-std::string qom_machine_type(const MachineType& m) { return m.name + "-machine"; }
+std::string qom_machine_type(const MachineType& m) {
+  return m.name + "-machine";
+}
 
 // Machine properties and their types (the "-machine TYPE,help" list).
 enum class PropKind {
@@ -445,22 +471,22 @@ struct MachineProp {
 
 constexpr MachineProp kMachineProps[] = {
     {"acpi", PropKind::kOnOffAuto, "OnOffAuto", true},
-    {"append", PropKind::kUnsupported, "string", false},
+    {"append", PropKind::kString, "string", false},
     {"boot", PropKind::kBoot, "BootConfiguration", false},
     {"bus-lock-ratelimit", PropKind::kUint64, "uint64_t", true},
     {"confidential-guest-support", PropKind::kUnsupported, "link<confidential-guest-support>",
      false},
     {"default-bus-bypass-iommu", PropKind::kBool, "bool", true},
     {"dt-compatible", PropKind::kString, "string", false},
-    {"dtb", PropKind::kUnsupported, "string", false},
+    {"dtb", PropKind::kString, "string", false},
     {"dump-guest-core", PropKind::kBool, "bool", false},
-    {"dumpdtb", PropKind::kUnsupported, "string", false},
+    {"dumpdtb", PropKind::kString, "string", false},
     {"firmware", PropKind::kString, "string", false},
     {"graphics", PropKind::kBool, "bool", false},
     {"hpet", PropKind::kBool, "bool", true},
     {"i8042", PropKind::kBool, "bool", true},
-    {"initrd", PropKind::kUnsupported, "string", false},
-    {"kernel", PropKind::kUnsupported, "string", false},
+    {"initrd", PropKind::kString, "string", false},
+    {"kernel", PropKind::kString, "string", false},
     {"max-fw-size", PropKind::kSize, "size", true},
     {"max-ram-below-4g", PropKind::kSize, "size", true},
     {"mem-merge", PropKind::kBool, "bool", false},
@@ -503,48 +529,188 @@ std::string machine_props_help(const MachineType& m) {
 }
 
 // CPU models of qemu-system-x86_64 7.2 ("-cpu help").
-constexpr std::string_view kCpuModels[] = {
-    "486", "486-v1", "Broadwell", "Broadwell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS",
-    "Broadwell-v1", "Broadwell-v2", "Broadwell-v3", "Broadwell-v4", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Cascadelake-Server-v1", "Cascadelake-Server-v2",
-    "Cascadelake-Server-v3", "Cascadelake-Server-v4", "Cascadelake-Server-v5", "Conroe",
-    "Conroe-v1", "Cooperlake", "Cooperlake-v1", "Cooperlake-v2", "Denverton", "Denverton-v1",
-    "Denverton-v2", "Denverton-v3", "Dhyana", "Dhyana-v1", "Dhyana-v2", "EPYC", "EPYC-IBPB",
-    "EPYC-Milan", "EPYC-Milan-v1", "EPYC-Rome", "EPYC-Rome-v1", "EPYC-Rome-v2", "EPYC-v1",
-    "EPYC-v2", "EPYC-v3", "Haswell", "Haswell-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS",
-    "Haswell-v1", "Haswell-v2", "Haswell-v3", "Haswell-v4", "Icelake-Server",
-    "Icelake-Server-noTSX", "Icelake-Server-v1", "Icelake-Server-v2", "Icelake-Server-v3",
-    "Icelake-Server-v4", "Icelake-Server-v5", "Icelake-Server-v6", "IvyBridge", "IvyBridge-IBRS",
-    "IvyBridge-v1", "IvyBridge-v2", "KnightsMill", "KnightsMill-v1", "Nehalem", "Nehalem-IBRS",
-    "Nehalem-v1", "Nehalem-v2", "Opteron_G1", "Opteron_G1-v1", "Opteron_G2", "Opteron_G2-v1",
-    "Opteron_G3", "Opteron_G3-v1", "Opteron_G4", "Opteron_G4-v1", "Opteron_G5", "Opteron_G5-v1",
-    "Penryn", "Penryn-v1", "SandyBridge", "SandyBridge-IBRS", "SandyBridge-v1", "SandyBridge-v2",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Client-v1",
-    "Skylake-Client-v2", "Skylake-Client-v3", "Skylake-Client-v4", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Skylake-Server-v1", "Skylake-Server-v2",
-    "Skylake-Server-v3", "Skylake-Server-v4", "Skylake-Server-v5", "Snowridge", "Snowridge-v1",
-    "Snowridge-v2", "Snowridge-v3", "Snowridge-v4", "Westmere", "Westmere-IBRS", "Westmere-v1",
-    "Westmere-v2", "athlon", "athlon-v1", "core2duo", "core2duo-v1", "coreduo", "coreduo-v1",
-    "kvm32", "kvm32-v1", "kvm64", "kvm64-v1", "n270", "n270-v1", "pentium", "pentium-v1",
-    "pentium2", "pentium2-v1", "pentium3", "pentium3-v1", "phenom", "phenom-v1", "qemu32",
-    "qemu32-v1", "qemu64", "qemu64-v1", "base", "host", "max"};
+constexpr std::string_view kCpuModels[] = {"486",
+                                           "486-v1",
+                                           "Broadwell",
+                                           "Broadwell-IBRS",
+                                           "Broadwell-noTSX",
+                                           "Broadwell-noTSX-IBRS",
+                                           "Broadwell-v1",
+                                           "Broadwell-v2",
+                                           "Broadwell-v3",
+                                           "Broadwell-v4",
+                                           "Cascadelake-Server",
+                                           "Cascadelake-Server-noTSX",
+                                           "Cascadelake-Server-v1",
+                                           "Cascadelake-Server-v2",
+                                           "Cascadelake-Server-v3",
+                                           "Cascadelake-Server-v4",
+                                           "Cascadelake-Server-v5",
+                                           "Conroe",
+                                           "Conroe-v1",
+                                           "Cooperlake",
+                                           "Cooperlake-v1",
+                                           "Cooperlake-v2",
+                                           "Denverton",
+                                           "Denverton-v1",
+                                           "Denverton-v2",
+                                           "Denverton-v3",
+                                           "Dhyana",
+                                           "Dhyana-v1",
+                                           "Dhyana-v2",
+                                           "EPYC",
+                                           "EPYC-IBPB",
+                                           "EPYC-Milan",
+                                           "EPYC-Milan-v1",
+                                           "EPYC-Rome",
+                                           "EPYC-Rome-v1",
+                                           "EPYC-Rome-v2",
+                                           "EPYC-v1",
+                                           "EPYC-v2",
+                                           "EPYC-v3",
+                                           "Haswell",
+                                           "Haswell-IBRS",
+                                           "Haswell-noTSX",
+                                           "Haswell-noTSX-IBRS",
+                                           "Haswell-v1",
+                                           "Haswell-v2",
+                                           "Haswell-v3",
+                                           "Haswell-v4",
+                                           "Icelake-Server",
+                                           "Icelake-Server-noTSX",
+                                           "Icelake-Server-v1",
+                                           "Icelake-Server-v2",
+                                           "Icelake-Server-v3",
+                                           "Icelake-Server-v4",
+                                           "Icelake-Server-v5",
+                                           "Icelake-Server-v6",
+                                           "IvyBridge",
+                                           "IvyBridge-IBRS",
+                                           "IvyBridge-v1",
+                                           "IvyBridge-v2",
+                                           "KnightsMill",
+                                           "KnightsMill-v1",
+                                           "Nehalem",
+                                           "Nehalem-IBRS",
+                                           "Nehalem-v1",
+                                           "Nehalem-v2",
+                                           "Opteron_G1",
+                                           "Opteron_G1-v1",
+                                           "Opteron_G2",
+                                           "Opteron_G2-v1",
+                                           "Opteron_G3",
+                                           "Opteron_G3-v1",
+                                           "Opteron_G4",
+                                           "Opteron_G4-v1",
+                                           "Opteron_G5",
+                                           "Opteron_G5-v1",
+                                           "Penryn",
+                                           "Penryn-v1",
+                                           "SandyBridge",
+                                           "SandyBridge-IBRS",
+                                           "SandyBridge-v1",
+                                           "SandyBridge-v2",
+                                           "Skylake-Client",
+                                           "Skylake-Client-IBRS",
+                                           "Skylake-Client-noTSX-IBRS",
+                                           "Skylake-Client-v1",
+                                           "Skylake-Client-v2",
+                                           "Skylake-Client-v3",
+                                           "Skylake-Client-v4",
+                                           "Skylake-Server",
+                                           "Skylake-Server-IBRS",
+                                           "Skylake-Server-noTSX-IBRS",
+                                           "Skylake-Server-v1",
+                                           "Skylake-Server-v2",
+                                           "Skylake-Server-v3",
+                                           "Skylake-Server-v4",
+                                           "Skylake-Server-v5",
+                                           "Snowridge",
+                                           "Snowridge-v1",
+                                           "Snowridge-v2",
+                                           "Snowridge-v3",
+                                           "Snowridge-v4",
+                                           "Westmere",
+                                           "Westmere-IBRS",
+                                           "Westmere-v1",
+                                           "Westmere-v2",
+                                           "athlon",
+                                           "athlon-v1",
+                                           "core2duo",
+                                           "core2duo-v1",
+                                           "coreduo",
+                                           "coreduo-v1",
+                                           "kvm32",
+                                           "kvm32-v1",
+                                           "kvm64",
+                                           "kvm64-v1",
+                                           "n270",
+                                           "n270-v1",
+                                           "pentium",
+                                           "pentium-v1",
+                                           "pentium2",
+                                           "pentium2-v1",
+                                           "pentium3",
+                                           "pentium3-v1",
+                                           "phenom",
+                                           "phenom-v1",
+                                           "qemu32",
+                                           "qemu32-v1",
+                                           "qemu64",
+                                           "qemu64-v1",
+                                           "base",
+                                           "host",
+                                           "max"};
 
 bool is_cpu_model(std::string_view name) {
   return std::find(std::begin(kCpuModels), std::end(kCpuModels), name) != std::end(kCpuModels);
 }
 
 // ObjectType of QEMU 7.2 (qapi/qom.json) as built for Debian x86-64.
-constexpr std::string_view kObjectTypes[] = {
-    "authz-list", "authz-listfile", "authz-pam", "authz-simple", "can-bus",
-    "can-host-socketcan", "colo-compare", "cryptodev-backend", "cryptodev-backend-builtin",
-    "cryptodev-backend-lkcf", "cryptodev-vhost-user", "dbus-vmstate", "filter-buffer",
-    "filter-dump", "filter-mirror", "filter-redirector", "filter-replay", "filter-rewriter",
-    "input-barrier", "input-linux", "iothread", "main-loop", "memory-backend-epc",
-    "memory-backend-file", "memory-backend-memfd", "memory-backend-ram", "pef-guest",
-    "pr-manager-helper", "qtest", "rng-builtin", "rng-egd", "rng-random", "secret",
-    "secret_keyring", "sev-guest", "thread-context", "s390-pv-guest", "throttle-group",
-    "tls-creds-anon", "tls-creds-psk", "tls-creds-x509", "tls-cipher-suites", "x-remote-object",
-    "x-vfio-user-server"};
+constexpr std::string_view kObjectTypes[] = {"authz-list",
+                                             "authz-listfile",
+                                             "authz-pam",
+                                             "authz-simple",
+                                             "can-bus",
+                                             "can-host-socketcan",
+                                             "colo-compare",
+                                             "cryptodev-backend",
+                                             "cryptodev-backend-builtin",
+                                             "cryptodev-backend-lkcf",
+                                             "cryptodev-vhost-user",
+                                             "dbus-vmstate",
+                                             "filter-buffer",
+                                             "filter-dump",
+                                             "filter-mirror",
+                                             "filter-redirector",
+                                             "filter-replay",
+                                             "filter-rewriter",
+                                             "input-barrier",
+                                             "input-linux",
+                                             "iothread",
+                                             "main-loop",
+                                             "memory-backend-epc",
+                                             "memory-backend-file",
+                                             "memory-backend-memfd",
+                                             "memory-backend-ram",
+                                             "pef-guest",
+                                             "pr-manager-helper",
+                                             "qtest",
+                                             "rng-builtin",
+                                             "rng-egd",
+                                             "rng-random",
+                                             "secret",
+                                             "secret_keyring",
+                                             "sev-guest",
+                                             "thread-context",
+                                             "s390-pv-guest",
+                                             "throttle-group",
+                                             "tls-creds-anon",
+                                             "tls-creds-psk",
+                                             "tls-creds-x509",
+                                             "tls-cipher-suites",
+                                             "x-remote-object",
+                                             "x-vfio-user-server"};
 
 bool is_object_type(std::string_view t) {
   return std::find(std::begin(kObjectTypes), std::end(kObjectTypes), t) != std::end(kObjectTypes);
@@ -557,20 +723,25 @@ bool is_memory_backend_type(std::string_view t) {
 // Chardev backends of the Debian build ("-chardev help" plus module ones),
 // and the ones migemu serves.
 constexpr std::string_view kChardevBackends[] = {
-    "stdio",  "ringbuf", "pipe",   "qemu-vdagent", "null",     "msmouse", "socket",
-    "vc",     "parallel", "udp",   "memory",       "file",     "serial",  "wctablet",
-    "pty",    "testdev", "spicevmc", "spiceport",  "braille"};
+    "stdio",    "ringbuf", "mux",      "pipe",     "qemu-vdagent", "null",   "msmouse",
+    "socket",   "vc",      "parallel", "udp",      "memory",       "file",   "serial",
+    "wctablet", "pty",     "testdev",  "spicevmc", "spiceport",    "braille"};
 constexpr std::string_view kMigemuChardevBackends[] = {"stdio", "null", "socket", "vc", "pty"};
 
-// What QEMU calls a chardev in query-chardev before it connects.
+// What QEMU's query-chardev calls a socket chardev before anyone connects
+// ("disconnected:unix:/p,server=on"). The address is the one given; QEMU
+// shows the one it bound (a resolved host name, the real port, the local
+// address of an fd), which only the code that opens the socket knows. Empty
+// for an fd socket for that reason.
 std::string socket_filename(const ChardevConfig& c) {
   std::string s = "disconnected:";
   if (c.path) {
     s += "unix:" + *c.path;
+    if (c.abstract) s += std::string(",abstract=on,tight=") + (c.tight ? "on" : "off");
   } else if (c.host) {
-    s += "tcp:" + *c.host + ":" + c.port.value_or("");
+    s += (c.telnet ? "telnet:" : "tcp:") + *c.host + ":" + c.port.value_or("");
   } else {
-    return "disconnected:fd";  // refined by whoever opens it
+    return "";
   }
   if (c.server) s += ",server=on";
   return s;
@@ -579,6 +750,19 @@ std::string socket_filename(const ChardevConfig& c) {
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+// The key QEMU's qobject input visitor reports as unexpected in a struct:
+// it puts the dict's keys (in QDict order) into a GHashTable, takes out the
+// members it visits, and names the first key left in that table.
+std::optional<std::string> first_unexpected(const Dict& d,
+                                            const std::vector<std::string>& consumed) {
+  qopts::StrHashTableOrder table;
+  for (size_t idx : qdict_iteration_order(d)) table.insert(d.entries()[idx].first);
+  for (const std::string& k : consumed) table.remove(k);
+  std::vector<std::string> left = table.keys();
+  if (left.empty()) return std::nullopt;
+  return left.front();
 }
 
 // ---------------------------------------------------------------------------
@@ -600,8 +784,7 @@ struct PendingDevice {
 
 class Parser {
  public:
-  Parser(const std::vector<std::string>& args, ParseDiagnostics* diag)
-      : args_(args), diag_(diag) {}
+  Parser(const std::vector<std::string>& args, ParseDiagnostics* diag) : args_(args), diag_(diag) {}
 
   Result<Config> run();
 
@@ -662,7 +845,7 @@ class Parser {
   Status merge_memory_options();
   Status select_machine();
   Status default_devices();
-  Status create_objects();
+  Status create_objects(bool early);
   Status create_chardevs();
   Result<bool> create_chardev(const Opts& opts, const std::string& loc);
   Status apply_machine_options();
@@ -716,6 +899,7 @@ class Parser {
   std::vector<PendingObject> objects_;
   std::vector<PendingDevice> devices_;
   std::set<std::string> audiodev_ids_;
+  std::set<std::string> object_ids_;
   // Chardev ids that have a frontend (monitor, serial device) and how many.
   std::map<std::string, int> chardev_users_;
   // Chardevs created by "mon:" / -nographic on top of the user's ones.
@@ -951,6 +1135,9 @@ Result<bool> Parser::handle(const OptionDef& def, const std::string& loc, const 
     case OptId::kIncoming:
       cfg_.incoming = arg;
       return false;
+    case OptId::kXWorkload:
+      cfg_.x_workload = arg;
+      return false;
     case OptId::kOnlyMigratable:
       cfg_.only_migratable = true;
       return false;
@@ -997,8 +1184,8 @@ std::string machine_list_text() {
   char line[256];
   for (const MachineType& m : machine_types()) {
     if (!m.alias.empty()) {
-      std::snprintf(line, sizeof line, "%-20s %s (alias of %s)\n", m.alias.c_str(),
-                    m.desc.c_str(), m.name.c_str());
+      std::snprintf(line, sizeof line, "%-20s %s (alias of %s)\n", m.alias.c_str(), m.desc.c_str(),
+                    m.name.c_str());
       out += line;
     }
     std::snprintf(line, sizeof line, "%-20s %s%s%s\n", m.name.c_str(), m.desc.c_str(),
@@ -1112,7 +1299,7 @@ Status Parser::opt_display(const std::string& loc, const std::string& arg) {
   const Value* type = d->get("type");
   if (!type) return fail(loc, "Parameter 'type' is missing");
   if (!type->is_string()) return fail(loc, "Parameters 'type.*' are unexpected");
-  static const std::set<std::string> kTypes = {"default", "none",   "gtk",       "sdl",
+  static const std::set<std::string> kTypes = {"default",      "none",   "gtk",       "sdl",
                                                "egl-headless", "curses", "spice-app", "dbus"};
   const std::string& t = type->as_string();
   if (!kTypes.count(t)) return fail(loc, "Parameter 'type' does not accept value '" + t + "'");
@@ -1134,11 +1321,12 @@ Status Parser::opt_display(const std::string& loc, const std::string& arg) {
   if (t != "none" && t != "default") {
     return unsupported(loc, "display '" + t + "'");
   }
-  for (const auto& [k, v] : d->entries()) {
-    if (k != "type" && k != "full-screen" && k != "window-close" && k != "show-cursor" &&
-        k != "gl") {
-      return fail(loc, "Parameter '" + k + "' is unexpected");
-    }
+  std::vector<std::string> consumed;
+  for (const char* k : {"type", "full-screen", "window-close", "show-cursor", "gl"}) {
+    if (d->has(k)) consumed.push_back(k);
+  }
+  if (auto bad = first_unexpected(*d, consumed)) {
+    return fail(loc, "Parameter '" + *bad + "' is unexpected");
   }
   cfg_.display = "none";
   return {};
@@ -1346,12 +1534,10 @@ const std::vector<PropSpec>* object_props(std::string_view type) {
     v.push_back({"seal", PType::kBool, false});
     return v;
   }();
-  static const std::vector<PropSpec> kSecret = {{"loaded", PType::kBool, false},
-                                                {"format", PType::kSecretFormat, false},
-                                                {"keyid", PType::kStr, false},
-                                                {"iv", PType::kStr, false},
-                                                {"data", PType::kStr, false},
-                                                {"file", PType::kStr, false}};
+  static const std::vector<PropSpec> kSecret = {
+      {"loaded", PType::kBool, false}, {"format", PType::kSecretFormat, false},
+      {"keyid", PType::kStr, false},   {"iv", PType::kStr, false},
+      {"data", PType::kStr, false},    {"file", PType::kStr, false}};
   if (type == "memory-backend-ram") return &kBackend;
   if (type == "memory-backend-file") return &kFile;
   if (type == "memory-backend-memfd") return &kMemfd;
@@ -1370,16 +1556,31 @@ std::string object_type_help(std::string_view type) {
   const std::vector<PropSpec>* props = object_props(type);
   std::vector<std::string> lines;
   for (const PropSpec& p : *props) {
-    const char* t = "";
+    std::string t;
     switch (p.type) {
-      case PType::kBool: t = "bool"; break;
-      case PType::kStr: t = "string"; break;
-      case PType::kSize: t = p.name == "size" ? "int" : "size"; break;
-      case PType::kU32: t = "int"; break;
-      case PType::kU16List: t = "int"; break;
-      case PType::kPolicy: t = "HostMemPolicy"; break;
-      case PType::kSecretFormat: t = "QCryptoSecretFormat"; break;
+      case PType::kBool:
+        t = "bool";
+        break;
+      case PType::kStr:
+        t = p.name == "prealloc-context" ? "link<thread-context>" : "string";
+        break;
+      case PType::kSize:
+        t = "int";
+        break;
+      case PType::kU32:
+        t = "int";
+        break;
+      case PType::kU16List:
+        t = "int";
+        break;
+      case PType::kPolicy:
+        t = "HostMemPolicy";
+        break;
+      case PType::kSecretFormat:
+        t = "QCryptoSecretFormat";
+        break;
     }
+    if (p.name == "loaded") continue;  // not a class property
     lines.push_back("  " + std::string(p.name) + "=<" + t + ">");
   }
   std::sort(lines.begin(), lines.end());
@@ -1436,14 +1637,6 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
       cfg_.output_text = object_type_help(*type);
       return true;
     }
-    if (wants_help && !is_object_type(*type)) {
-      // QEMU lists the types when it does not know the one given.
-      cfg_.action = Config::Action::PrintHelp;
-      cfg_.output_text =
-          "List of user creatable objects:\n  memory-backend-file\n  memory-backend-memfd\n"
-          "  memory-backend-ram\n  secret\n";
-      return true;
-    }
   }
 
   // The visitor: qom-type, id, then the branch's members in schema order.
@@ -1454,7 +1647,7 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
     }
     return v;
   };
-  std::set<std::string> used;
+  std::vector<std::string> used;  // consumed by the visitor, in order
   std::string type;
   if (json) {
     const Value* t = input.get("qom-type");
@@ -1466,7 +1659,7 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
   } else {
     type = *last_kv("qom-type");
   }
-  used.insert("qom-type");
+  used.push_back("qom-type");
   if (!is_object_type(type)) {
     return fail(loc, "Parameter 'qom-type' does not accept value '" + type + "'");
   }
@@ -1480,7 +1673,7 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
     id = kv_id;
     if (!id) return fail(loc, "Parameter 'id' is missing");
   }
-  used.insert("id");
+  used.push_back("id");
   const std::vector<PropSpec>* props = object_props(type);
   if (!props) return unsupported(loc, "object type '" + type + "'");
 
@@ -1498,7 +1691,7 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
         if (p.required) return fail(loc, "Parameter '" + name + "' is missing");
         continue;
       }
-      used.insert(name);
+      used.push_back(name);
       auto type_error = [&](const char* expected) {
         return fail(loc, "Invalid parameter type for '" + name + "', expected: " + expected);
       };
@@ -1517,8 +1710,8 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
         case PType::kSecretFormat:
           if (!v->is_string()) return type_error("string");
           if (!enum_ok(p.type, v->as_string())) {
-            return fail(loc, "Parameter '" + name + "' does not accept value '" +
-                                 v->as_string() + "'");
+            return fail(loc,
+                        "Parameter '" + name + "' does not accept value '" + v->as_string() + "'");
           }
           obj.ordered.put(name, *v);
           c.props[name] = v->as_string();
@@ -1554,8 +1747,8 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
             bool ok = e.is_number() && (e.get_try_uint(&u) || e.get_try_int(&i));
             if (ok && !e.get_try_uint(&u)) u = static_cast<uint64_t>(i);
             if (!ok) {
-              return fail(loc, "Parameter '" + name + "[" + std::to_string(idx) +
-                                   "]' expects uint64");
+              return fail(loc,
+                          "Parameter '" + name + "[" + std::to_string(idx) + "]' expects uint64");
             }
             if (u > UINT16_MAX) return fail(loc, "Parameter 'null' expects uint16_t");
             items.push_back(Value::u64(u));
@@ -1576,7 +1769,7 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
         if (p.required) return fail(loc, "Parameter '" + name + "' is missing");
         continue;
       }
-      used.insert(name);
+      used.push_back(name);
       switch (p.type) {
         case PType::kBool: {
           bool b = false;
@@ -1659,14 +1852,17 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
   }
   // Members nobody asked for.
   if (json) {
-    for (size_t idx : qdict_iteration_order(input)) {
-      const std::string& k = input.entries()[idx].first;
-      if (!used.count(k)) return fail(loc, "Parameter '" + k + "' is unexpected");
+    if (auto bad = first_unexpected(input, used)) {
+      return fail(loc, "Parameter '" + *bad + "' is unexpected");
     }
   } else {
-    for (const auto& [k, v] : kv) {
-      if (!used.count(k)) return fail(loc, "Invalid parameter '" + k + "'");
-    }
+    // The opts visitor's table: option names in the order given, then "id".
+    qopts::StrHashTableOrder table;
+    for (const auto& [k, v] : kv) table.insert(k);
+    if (kv_id) table.insert("id");
+    for (const std::string& k : used) table.remove(k);
+    std::vector<std::string> left = table.keys();
+    if (!left.empty()) return fail(loc, "Invalid parameter '" + left.front() + "'");
   }
   objects_.push_back(std::move(obj));
   return false;
@@ -1750,7 +1946,7 @@ Status Parser::opt_audiodev(const std::string& loc, const std::string& arg) {
     return fail(loc, json ? "Invalid parameter type for 'driver', expected: string"
                           : "Parameters 'driver.*' are unexpected");
   }
-  static const std::set<std::string> kDrivers = {"none", "alsa", "dbus", "jack", "oss",
+  static const std::set<std::string> kDrivers = {"none", "alsa", "dbus",  "jack", "oss",
                                                  "pa",   "sdl",  "spice", "wav"};
   if (!kDrivers.count(drv->as_string())) {
     return fail(loc, "Parameter 'driver' does not accept value '" + drv->as_string() + "'");
@@ -1878,7 +2074,8 @@ Status Parser::select_machine() {
       if (is_known_unsupported_machine(name)) {
         return generic_error("machine type '" + name + "' is not supported by migemu");
       }
-      return generic_error("unsupported machine type\nUse -machine help to list supported machines");
+      return generic_error(
+          "unsupported machine type\nUse -machine help to list supported machines");
     }
   } else {
     machine_ = find_machine("pc");
@@ -1902,8 +2099,7 @@ Status Parser::default_devices() {
     default_parallel_ = false;
   }
   if (!has_defaults_) default_monitor_ = false;
-  if (cfg_.daemonize && nographic_ &&
-      (default_parallel_ || default_serial_ || default_monitor_)) {
+  if (cfg_.daemonize && nographic_ && (default_parallel_ || default_serial_ || default_monitor_)) {
     return generic_error("-nographic cannot be used with -daemonize");
   }
   auto add_port = [&](const std::string& id, const std::string& backend) {
@@ -1938,13 +2134,15 @@ Status Parser::default_devices() {
   return {};
 }
 
-// object_option_foreach_add(object_create_early): each -object, in order.
-Status Parser::create_objects() {
-  std::set<std::string> ids;
+// object_option_foreach_add(): each -object, in order; memory backends are
+// "late" objects (created after the machine and accelerator are set up, so
+// that big allocations do not delay the monitor), the others "early" ones.
+Status Parser::create_objects(bool early) {
   for (PendingObject& po : objects_) {
     ObjectConfig& c = po.cfg;
+    if (is_memory_backend_type(c.qom_type) == early) continue;
     if (c.from_json && !qopts::id_wellformed(c.id)) return generic_error(qopts::bad_id_error());
-    if (ids.count(c.id)) {
+    if (object_ids_.count(c.id)) {
       return generic_error("attempt to add duplicate property '" + c.id +
                            "' to object (type 'container')");
     }
@@ -1987,7 +2185,8 @@ Status Parser::create_objects() {
       } else if (name == "hugetlbsize") {
         c.hugetlbsize = v.raw_u64();
         if (c.hugetlbsize == 0) {
-          return generic_error("Property 'memory-backend-memfd.hugetlbsize' doesn't take value '0'");
+          return generic_error(
+              "Property 'memory-backend-memfd.hugetlbsize' doesn't take value '0'");
         }
       } else if (name == "prealloc-context") {
         return generic_error("object '" + c.id + "': prealloc-context is not supported by migemu");
@@ -2050,7 +2249,7 @@ Status Parser::create_objects() {
         c.secret_data = std::string(std::istreambuf_iterator<char>(in), {});
       }
     }
-    ids.insert(c.id);
+    object_ids_.insert(c.id);
     cfg_.objects.push_back(c);
   }
   return {};
@@ -2204,11 +2403,12 @@ Status Parser::set_machine_prop(const std::string& key, const Value& v) {
   };
   auto check_unexpected = [&](const std::string& name, const Dict& d,
                               std::initializer_list<std::string_view> known) -> Status {
-    for (size_t idx : qdict_iteration_order(d)) {
-      const std::string& k = d.entries()[idx].first;
-      if (std::find(known.begin(), known.end(), k) == known.end()) {
-        return generic_error("Parameter '" + name + "." + k + "' is unexpected");
-      }
+    std::vector<std::string> consumed;
+    for (std::string_view k : known) {
+      if (d.has(k)) consumed.emplace_back(k);
+    }
+    if (auto bad = first_unexpected(d, consumed)) {
+      return generic_error("Parameter '" + name + "." + *bad + "' is unexpected");
     }
     return {};
   };
@@ -2429,9 +2629,8 @@ Status Parser::set_machine_prop(const std::string& key, const Value& v) {
         return s;
       };
       if (sockets * dies * clusters * cores * threads != maxcpus) {
-        return generic_error(
-            "Invalid CPU topology: product of the hierarchy must match maxcpus: " + topo() +
-            " != maxcpus (" + std::to_string(maxcpus) + ")");
+        return generic_error("Invalid CPU topology: product of the hierarchy must match maxcpus: " +
+                             topo() + " != maxcpus (" + std::to_string(maxcpus) + ")");
       }
       if (maxcpus < cpus) {
         return generic_error(
@@ -2462,8 +2661,8 @@ Status Parser::set_machine_prop(const std::string& key, const Value& v) {
         const char* name;
         char type;  // s, b, i
       };
-      const Member members[] = {{"order", 's'},        {"once", 's'},           {"menu", 'b'},
-                                {"splash", 's'},       {"splash-time", 'i'},    {"reboot-timeout", 'i'},
+      const Member members[] = {{"order", 's'},  {"once", 's'},        {"menu", 'b'},
+                                {"splash", 's'}, {"splash-time", 'i'}, {"reboot-timeout", 'i'},
                                 {"strict", 'b'}};
       for (const Member& mem : members) {
         const Value* x = m.get(mem.name);
@@ -2527,6 +2726,7 @@ Status Parser::apply_machine_options() {
   // Legacy options that are not machine properties.
   if (const Value* v = d.get("accel"); v && v->is_string()) {
     accelerators_ = v->as_string();
+    cfg_.machine.accel = v->as_string();
     d.remove("accel");
   }
   for (const char* k : {"igd-passthru", "kvm-shadow-mem", "kernel-irqchip"}) {
@@ -2562,10 +2762,10 @@ Status Parser::configure_accelerators() {
   if (accel_opts_.all().empty()) {
     std::string spec = accelerators_.value_or("tcg:kvm");
     size_t start = 0;
-    while (true) {
+    while (!spec.empty()) {  // an empty list has no names at all
       size_t colon = spec.find(':', start);
-      std::string name = spec.substr(start, colon == std::string::npos ? std::string::npos
-                                                                        : colon - start);
+      std::string name =
+          spec.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
       if (name == "tcg" || name == "kvm") {
         list.push_back({name, {}, ""});
       } else {
@@ -2652,7 +2852,8 @@ Status Parser::init_monitors() {
     }
     if (!chr) return generic_error("chardev \"" + id + "\" not found");
     int& users = chardev_users_[id];
-    if (users > 0 && !chr->mux) return generic_error("Device '" + id + "' is in use");
+    // A mux chardev takes up to four frontends, any other one.
+    if (users >= (chr->mux ? 4 : 1)) return generic_error("Device '" + id + "' is in use");
     users++;
     return {};
   };
@@ -2737,6 +2938,13 @@ Status Parser::init_board() {
       }
     }
   }
+  if (cfg_.machine.props.count("kernel")) {
+    if (!machine_->is_pc) {
+      return generic_error(
+          "The -kernel parameter is not supported (use the generic 'loader' device instead).");
+    }
+    return generic_error("booting a kernel (kernel=) is not supported by migemu");
+  }
   if (cpu_option_) {
     if (!machine_->is_pc) {
       return generic_error("apic-id property was not initialized properly");
@@ -2763,14 +2971,17 @@ Status Parser::create_devices() {
         return fail(d.loc, "Property 'serial.chardev' can't find value '" + id + "'");
       }
       int& users = chardev_users_[id];
-      if (users > 0 && !chr->mux) {
-        return fail(d.loc,
-                    "Property 'serial.chardev' can't take value '" + id + "': Device '" + id +
-                        "' is in use");
+      if (users >= (chr->mux ? 4 : 1)) {
+        return fail(d.loc, "Property 'serial.chardev' can't take value '" + id + "': Device '" +
+                               id + "' is in use");
       }
       users++;
     }
     cfg_.devices.push_back(d.cfg);
+  }
+  // qdev_machine_creation_done(): only pc machines can change boot order.
+  if (!machine_->is_pc && cfg_.boot.count("once")) {
+    return generic_error("no function defined to set boot device list for this architecture");
   }
   return {};
 }
@@ -2811,7 +3022,7 @@ Status Parser::startup() {
   MIGEMU_TRY(select_machine());
   MIGEMU_TRY(default_devices());
   if (display_gl_) return generic_error("OpenGL is not supported by the display");
-  MIGEMU_TRY(create_objects());
+  MIGEMU_TRY(create_objects(true));
   MIGEMU_TRY(create_chardevs());
   if (cfg_.action != Config::Action::Run) return {};
   MIGEMU_TRY(apply_machine_options());
@@ -2820,6 +3031,7 @@ Status Parser::startup() {
     report("", "warning: Machine type '" + machine_->name +
                    "' is deprecated: old and unattended - use a newer version instead");
   }
+  MIGEMU_TRY(create_objects(false));
   MIGEMU_TRY(init_monitors());
   MIGEMU_TRY(check_cpu());
   MIGEMU_TRY(resolve_memdev());
@@ -2868,7 +3080,9 @@ std::string version_text() {
          ")\nCopyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n";
 }
 
-std::string machine_help_text() { return machine_list_text(); }
+std::string machine_help_text() {
+  return machine_list_text();
+}
 
 std::string help_text() {
   return version_text() + R"(usage: qemu-system-x86_64 [options]

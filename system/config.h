@@ -46,14 +46,17 @@ struct ChardevConfig {
   // backend may also be "vc" (QEMU's default monitor/serial without
   // -nographic; nothing is attached, serve it like "null") and "pty"
   // (libvirt's serial console; a pseudo-terminal).
-  bool signal = true;             // mux: Ctrl-C raises SIGINT (off for "mon:stdio")
-  std::optional<uint64_t> to;     // tcp: try ports port..to
+  bool signal = true;          // mux: Ctrl-C raises SIGINT (off for "mon:stdio")
+  std::optional<uint64_t> to;  // tcp: try ports port..to
   bool tn3270 = false;
   bool websocket = false;
   std::optional<bool> nodelay_set;  // nodelay=/delay= given at all
   std::optional<std::string> logfile;
   bool logappend = false;
-  std::string filename;  // QEMU's query-chardev "filename" before any connection
+  // QEMU's query-chardev "filename" before any connection, from the options
+  // given ("disconnected:unix:/p,server=on", "null", "stdio", "mux", ...);
+  // empty for fd sockets. The opener knows the bound address and may refine it.
+  std::string filename;
 };
 
 // -mon chardev=ID,mode=readline|control,pretty=on (and -qmp/-monitor).
@@ -82,14 +85,14 @@ struct ObjectConfig {
   std::vector<uint16_t> host_nodes;
   std::string policy = "default";  // default|preferred|bind|interleave
   uint32_t prealloc_threads = 1;
-  uint64_t align = 0;               // memory-backend-file
-  bool discard_data = false;        // memory-backend-file
-  bool readonly = false;            // memory-backend-file
-  bool pmem = false;                // memory-backend-file
-  bool hugetlb = false;             // memory-backend-memfd
-  uint64_t hugetlbsize = 0;         // memory-backend-memfd
-  bool seal = true;                 // memory-backend-memfd
-  bool from_json = false;           // given in JSON syntax
+  uint64_t align = 0;         // memory-backend-file
+  bool discard_data = false;  // memory-backend-file
+  bool readonly = false;      // memory-backend-file
+  bool pmem = false;          // memory-backend-file
+  bool hugetlb = false;       // memory-backend-memfd
+  uint64_t hugetlbsize = 0;   // memory-backend-memfd
+  bool seal = true;           // memory-backend-memfd
+  bool from_json = false;     // given in JSON syntax
   std::optional<std::string> secret_data;
 };
 
@@ -145,7 +148,8 @@ struct Config {
   bool daemonize = false;
   std::optional<std::string> pidfile;
   bool no_shutdown = false;
-  std::optional<std::string> incoming;  // -incoming URI | defer
+  std::optional<std::string> incoming;    // -incoming URI | defer
+  std::optional<std::string> x_workload;  // -x-workload KEY=VALUE,... (migemu only)
   std::vector<ChardevConfig> chardevs;
   std::vector<MonitorConfig> monitors;
   std::vector<ObjectConfig> objects;
@@ -165,18 +169,18 @@ struct Config {
   std::map<std::string, std::string> accel_props;
   bool ram_size_set = false;  // -m size / memory.size given
   unsigned smp_sockets = 1, smp_dies = 1, smp_clusters = 1, smp_cores = 1, smp_threads = 1;
-  std::vector<std::string> cpu_features;  // -cpu MODEL,feat... as given
+  std::vector<std::string> cpu_features;    // -cpu MODEL,feat... as given
   std::optional<std::string> process_name;  // -name process=
   bool msg_guest_name = false;              // -msg guest-name=on
   bool only_migratable = false;
-  std::string reboot_action = "reset";      // -no-reboot: "shutdown"
+  std::string reboot_action = "reset";       // -no-reboot: "shutdown"
   std::string shutdown_action = "poweroff";  // -no-shutdown: "pause"
   std::vector<DeviceConfig> devices;
   std::vector<AudiodevConfig> audiodevs;
-  std::optional<std::string> rtc_base;     // utc|localtime|DATE
-  std::string rtc_clock = "host";          // host|rt|vm
-  bool mem_lock = false;                   // -overcommit mem-lock=
-  bool cpu_pm = false;                     // -overcommit cpu-pm=
+  std::optional<std::string> rtc_base;  // utc|localtime|DATE
+  std::string rtc_clock = "host";       // host|rt|vm
+  bool mem_lock = false;                // -overcommit mem-lock=
+  bool cpu_pm = false;                  // -overcommit cpu-pm=
   bool sandbox_enabled = false;
 };
 

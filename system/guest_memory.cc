@@ -31,16 +31,14 @@ namespace {
 // ---- SHA-256 ----------------------------------------------------------------
 
 constexpr uint32_t kRoundK[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 constexpr uint32_t kInitialHash[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -87,7 +85,7 @@ void compress_generic(uint32_t* h, const uint8_t* data, size_t nblocks) {
 // The x86 SHA extensions keep the state as two vectors, {A,B,E,F} and
 // {C,D,G,H} (highest lane first), and do two rounds per instruction.
 __attribute__((target("sha,sse4.1,ssse3"))) void compress_shani(uint32_t* h, const uint8_t* data,
-                                                               size_t nblocks) {
+                                                                size_t nblocks) {
   const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h));      // a b c d
   __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(h + 4));  // e f g h
@@ -135,11 +133,16 @@ CompressFn pick_compress() {
   return compress_generic;
 }
 
-const CompressFn g_compress = pick_compress();
+CompressFn best_compress() {
+  static const CompressFn fn = pick_compress();
+  return fn;
+}
 
 class Sha256 {
  public:
   using Digest = std::array<uint8_t, 32>;
+
+  explicit Sha256(CompressFn compress = best_compress()) : compress_(compress) {}
 
   void update(const void* data, size_t len) {
     const uint8_t* p = static_cast<const uint8_t*>(data);
@@ -151,11 +154,11 @@ class Sha256 {
       p += take;
       len -= take;
       if (buf_len_ < sizeof buf_) return;
-      g_compress(h_, buf_, 1);
+      compress_(h_, buf_, 1);
       buf_len_ = 0;
     }
     if (len >= 64) {
-      g_compress(h_, p, len / 64);
+      compress_(h_, p, len / 64);
       p += len & ~size_t{63};
       len &= 63;
     }
@@ -190,6 +193,7 @@ class Sha256 {
   }
 
  private:
+  CompressFn compress_;
   uint32_t h_[8] = {kInitialHash[0], kInitialHash[1], kInitialHash[2], kInitialHash[3],
                     kInitialHash[4], kInitialHash[5], kInitialHash[6], kInitialHash[7]};
   uint8_t buf_[64];
@@ -219,7 +223,9 @@ Error errno_error(const std::string& what, int err) {
   return generic_error(what + ": " + strerror(err));
 }
 
-uint64_t round_up(uint64_t v, uint64_t align) { return (v + align - 1) / align * align; }
+uint64_t round_up(uint64_t v, uint64_t align) {
+  return (v + align - 1) / align * align;
+}
 
 bool page_is_zero(const uint8_t* p) {
   // Cheap rejection of the common non-zero case, then the whole page.
@@ -267,6 +273,13 @@ bool is_memory_backend(const std::string& qom_type) {
 
 std::string sha256_hex(const void* data, size_t length) {
   Sha256 s;
+  s.update(data, length);
+  Sha256::Digest d = s.finish();
+  return to_hex(d.data(), d.size());
+}
+
+std::string sha256_hex_portable(const void* data, size_t length) {
+  Sha256 s(compress_generic);
   s.update(data, length);
   Sha256::Digest d = s.finish();
   return to_hex(d.data(), d.size());
@@ -461,8 +474,8 @@ void RamBlock::set_dirty_range(uint64_t offset, uint64_t length) {
     uint64_t word = first >> 6;
     unsigned lo = first & 63;
     unsigned hi = (last >> 6) == word ? (last & 63) : 63;
-    uint64_t mask = (hi == 63 ? ~uint64_t{0} : ((uint64_t{1} << (hi + 1)) - 1)) &
-                    ~((uint64_t{1} << lo) - 1);
+    uint64_t mask =
+        (hi == 63 ? ~uint64_t{0} : ((uint64_t{1} << (hi + 1)) - 1)) & ~((uint64_t{1} << lo) - 1);
     dirty_[word].fetch_or(mask, std::memory_order_release);
     first = (word + 1) << 6;
   }
@@ -496,7 +509,9 @@ uint64_t RamBlock::dirty_count() const {
 
 // ---- GuestMemory ------------------------------------------------------------
 
-GuestMemory::~GuestMemory() { reset(); }
+GuestMemory::~GuestMemory() {
+  reset();
+}
 
 void GuestMemory::reset() {
   blocks_.clear();
@@ -620,12 +635,50 @@ struct ChunkTask {
   uint64_t count;
 };
 
-// Calls fn(first, count, in_hole) over [first, first+count) pages, split into
-// runs that the file reports as holes (certainly zero) and runs that may hold
-// data. Only for MAP_SHARED fd-backed blocks, where the file is the memory.
+// Private anonymous memory: pages that were never populated (neither
+// present nor swapped, says /proc/self/pagemap) are zero; finding them
+// there avoids faulting in the zero page for every untouched page.
 template <typename Fn>
-void for_each_run(const RamBlock& b, uint64_t first, uint64_t count, Fn&& fn) {
+void for_each_run_anonymous(const RamBlock& b, int pagemap, uint64_t first, uint64_t count,
+                            Fn&& fn) {
+  constexpr uint64_t kPresent = uint64_t{1} << 63, kSwapped = uint64_t{1} << 62;
+  const uint64_t base = reinterpret_cast<uintptr_t>(b.host()) >> kGuestPageBits;
+  std::vector<uint64_t> entries(std::min<uint64_t>(count, 4096));
+  uint64_t run_start = first;
+  bool run_hole = false;
+  for (uint64_t pos = first; pos < first + count;) {
+    const uint64_t n = std::min<uint64_t>(entries.size(), first + count - pos);
+    const ssize_t want = static_cast<ssize_t>(n * sizeof(uint64_t));
+    if (pread(pagemap, entries.data(), static_cast<size_t>(want),
+              static_cast<off_t>((base + pos) * sizeof(uint64_t))) != want) {
+      // Cannot tell: treat the rest as possible data.
+      if (pos > run_start) fn(run_start, pos - run_start, run_hole);
+      fn(pos, first + count - pos, false);
+      return;
+    }
+    for (uint64_t i = 0; i < n; ++i) {
+      const bool hole = (entries[i] & (kPresent | kSwapped)) == 0;
+      if (hole != run_hole && pos + i > run_start) {
+        fn(run_start, pos + i - run_start, run_hole);
+        run_start = pos + i;
+      }
+      run_hole = hole;
+    }
+    pos += n;
+  }
+  fn(run_start, first + count - run_start, run_hole);
+}
+
+// Calls fn(first, count, in_hole) over [first, first+count) pages, split into
+// runs known to be zero (holes) and runs that may hold data.
+template <typename Fn>
+void for_each_run(const RamBlock& b, int pagemap, uint64_t first, uint64_t count, Fn&& fn) {
   const uint64_t end = first + count;
+  if (!b.file_backed() && !b.shared() && pagemap >= 0) {
+    for_each_run_anonymous(b, pagemap, first, count, fn);
+    return;
+  }
+  // A MAP_SHARED file or memfd is the memory: its holes are zero pages.
   if (!b.file_backed() || !b.shared()) {
     fn(first, count, false);
     return;
@@ -646,17 +699,20 @@ void for_each_run(const RamBlock& b, uint64_t first, uint64_t count, Fn&& fn) {
     if (data_page >= end) return;
     off_t hole = lseek(b.fd(), data, SEEK_HOLE);
     uint64_t hole_page =
-        hole < 0 ? end : std::min<uint64_t>(round_up(static_cast<uint64_t>(hole), kGuestPageSize) >> kGuestPageBits, end);
+        hole < 0
+            ? end
+            : std::min<uint64_t>(
+                  round_up(static_cast<uint64_t>(hole), kGuestPageSize) >> kGuestPageBits, end);
     if (hole_page <= data_page) hole_page = data_page + 1;
     fn(data_page, hole_page - data_page, false);
     pos = hole_page;
   }
 }
 
-Sha256::Digest hash_chunk(const ChunkTask& t) {
+Sha256::Digest hash_chunk(const ChunkTask& t, int pagemap) {
   Sha256 s;
   uint64_t zero = 0;
-  for_each_run(*t.block, t.first, t.count, [&](uint64_t first, uint64_t n, bool hole) {
+  for_each_run(*t.block, pagemap, t.first, t.count, [&](uint64_t first, uint64_t n, bool hole) {
     if (hole) {
       zero += n;
       return;
@@ -687,10 +743,11 @@ std::string GuestMemory::digest(unsigned threads) const {
   std::vector<Sha256::Digest> results(tasks.size());
   if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   threads = static_cast<unsigned>(std::min<size_t>(threads, tasks.size()));
+  Fd pagemap(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks.size();) {
-      results[i] = hash_chunk(tasks[i]);
+      results[i] = hash_chunk(tasks[i], pagemap.get());
     }
   };
   {
@@ -721,6 +778,8 @@ GuestMemory& guest_memory() {
   return mem;
 }
 
-std::string guest_digest() { return guest_memory().digest(); }
+std::string guest_digest() {
+  return guest_memory().digest();
+}
 
 }  // namespace migemu

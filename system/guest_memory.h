@@ -98,8 +98,8 @@ class RamBlock {
   uint64_t pages() const { return used_length_ >> kGuestPageBits; }
   // The backing page size (4096, or the huge page size of a hugetlb memfd).
   uint64_t page_size() const { return page_size_; }
-  uint64_t gpa() const { return 0; }  // guest-physical base (main RAM sits at 0)
-  bool shared() const { return shared_; }          // MAP_SHARED (QEMU's RAM_SHARED)
+  uint64_t gpa() const { return 0; }                // guest-physical base (main RAM sits at 0)
+  bool shared() const { return shared_; }           // MAP_SHARED (QEMU's RAM_SHARED)
   bool file_backed() const { return fd_.valid(); }  // file or memfd
   int fd() const { return fd_.get(); }              // -1 if anonymous
   bool readonly() const { return readonly_; }
@@ -217,6 +217,8 @@ inline constexpr uint64_t kDigestChunkPages = 16384;  // 64 MiB
 
 // SHA-256 of a buffer as lower-case hex (SHA-NI when the CPU has it).
 std::string sha256_hex(const void* data, size_t length);
+// The same without CPU extensions (for tests).
+std::string sha256_hex_portable(const void* data, size_t length);
 
 // The process-wide guest memory (main() initialises it).
 GuestMemory& guest_memory();

@@ -13,11 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "migration/migration.h"
 #include "monitor/fdsets.h"
 #include "monitor/monitor.h"
 #include "system/cmdline.h"
+#include "system/guest_memory.h"
 #include "system/runstate.h"
 #include "system/vm.h"
+#include "system/workload.h"
 
 namespace migemu {
 namespace {
@@ -93,11 +96,6 @@ int run(int argc, char** argv) {
     case Config::Action::Run:
       break;
   }
-  if (cfg.incoming && *cfg.incoming != "defer") {
-    die("-incoming " + *cfg.incoming +
-        ": incoming migration is not supported by this migemu build yet (use -incoming defer)");
-  }
-
   // A peer hanging up on a monitor must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
@@ -105,6 +103,13 @@ int run(int argc, char** argv) {
   if (cfg.daemonize) daemon.fork_now();
 
   vm().configure(cfg);
+  if (Status st = guest_memory().init(cfg); !st.ok()) die(st.error().desc);
+  attach_to_run_state(workload(), runstate());
+  if (cfg.x_workload) {
+    auto wp = parse_workload_option(*cfg.x_workload);
+    Status st = wp.ok() ? workload_configure(*wp) : Status(wp.take_error());
+    if (!st.ok()) die("-x-workload " + *cfg.x_workload + ": " + st.error().desc);
+  }
   for (const ChardevConfig& c : cfg.chardevs) {
     auto chr = create_chardev(c);
     if (!chr.ok()) die("-chardev " + c.id + ": " + chr.error().desc);
@@ -123,6 +128,11 @@ int run(int argc, char** argv) {
   if (cfg.incoming) {
     rs.set(RunState::kInmigrate);
     rs.autostart = !cfg.start_paused;
+    if (*cfg.incoming == "defer") {
+      migration_state().incoming_deferred = true;
+    } else if (Status st = migration_state().start_incoming(*cfg.incoming, true); !st.ok()) {
+      die("-incoming " + *cfg.incoming + ": " + st.error().desc);
+    }
   } else if (!cfg.start_paused) {
     rs.vm_start();
   }

@@ -2,6 +2,7 @@
 
 #include "system/qemu_opts.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -135,7 +136,10 @@ ParseStatus parse_size(std::string_view s, uint64_t* out, char default_suffix, u
       std::string frac = "0" + std::string(endptr, digits_end);
       double fraction = 0;
       std::from_chars(frac.data(), frac.data() + frac.size(), fraction);
-      valf = static_cast<uint64_t>(fraction * 0x1p64);
+      // A fraction that rounds to 1.0 does not fit; QEMU's conversion then
+      // yields 0 on x86-64, so "0.99999999999999999k" is 0 there too.
+      double scaled = fraction * 0x1p64;
+      valf = scaled < 0x1p64 ? static_cast<uint64_t>(scaled) : 0;
       endptr = fend;
     }
   }
@@ -472,6 +476,149 @@ Opts* OptsStore::find(const std::optional<std::string>& id) {
     if (o.id() && id && *o.id() == *id) return &o;
   }
   return nullptr;
+}
+
+// ---- GHashTable order --------------------------------------------------------
+
+namespace {
+
+constexpr uint32_t kUnusedHash = 0;
+constexpr uint32_t kTombstoneHash = 1;
+bool real_hash(uint32_t h) {
+  return h >= 2;
+}
+
+// g_str_hash(): djb2 over signed chars.
+uint32_t str_hash(std::string_view s) {
+  uint32_t h = 5381;
+  for (char c : s)
+    h = h * 33 + static_cast<uint32_t>(static_cast<int32_t>(static_cast<signed char>(c)));
+  return h;
+}
+
+// The largest prime below each power of two, as GLib's table sizes use.
+uint32_t prime_below_pow2(int shift) {
+  static const uint32_t kPrimes[] = {1,   2,    3,    7,    13,   31,    61,    127,  251,
+                                     509, 1021, 2039, 4093, 8191, 16381, 32749, 65521};
+  return kPrimes[shift];
+}
+
+}  // namespace
+
+StrHashTableOrder::StrHashTableOrder() {
+  set_shift(3);
+  hashes_.assign(8, kUnusedHash);
+  keys_.assign(8, "");
+}
+
+void StrHashTableOrder::set_shift(int shift) {
+  mod_ = prime_below_pow2(shift);
+  mask_ = (1u << shift) - 1;
+}
+
+size_t StrHashTableOrder::find(std::string_view key, uint32_t* hash) const {
+  uint32_t h = str_hash(key);
+  if (!real_hash(h)) h = 2;
+  *hash = h;
+  size_t idx = bucket_of(h);
+  uint32_t step = 0;
+  std::optional<size_t> tombstone;
+  while (hashes_[idx] != kUnusedHash) {
+    if (hashes_[idx] == h && keys_[idx] == key) return idx;
+    if (hashes_[idx] == kTombstoneHash && !tombstone) tombstone = idx;
+    step++;
+    idx = (idx + step) & mask_;
+  }
+  return tombstone ? *tombstone : idx;
+}
+
+void StrHashTableOrder::insert(std::string_view key) {
+  uint32_t h;
+  size_t idx = find(key, &h);
+  if (real_hash(hashes_[idx])) return;
+  bool was_unused = hashes_[idx] == kUnusedHash;
+  hashes_[idx] = h;
+  keys_[idx] = std::string(key);
+  nnodes_++;
+  if (was_unused) {
+    noccupied_++;
+    maybe_resize();
+  }
+}
+
+void StrHashTableOrder::remove(std::string_view key) {
+  uint32_t h;
+  size_t idx = find(key, &h);
+  if (!real_hash(hashes_[idx])) return;
+  hashes_[idx] = kTombstoneHash;
+  keys_[idx].clear();
+  nnodes_--;
+  maybe_resize();
+}
+
+void StrHashTableOrder::maybe_resize() {
+  int size = static_cast<int>(hashes_.size());
+  if ((size > nnodes_ * 4 && size > 8) || size <= noccupied_ + noccupied_ / 16) resize();
+}
+
+// GLib rehashes in place: it walks the old buckets and moves each entry to
+// its new home, carrying along whatever entry it displaces.
+void StrHashTableOrder::resize() {
+  int want = static_cast<int>(nnodes_ * 1.333);
+  int shift = 0;
+  while (want) {
+    want >>= 1;
+    shift++;
+  }
+  shift = std::max(shift, 3);
+  size_t old_size = hashes_.size();
+  size_t new_size = size_t{1} << shift;
+  set_shift(shift);
+  if (new_size > old_size) {
+    hashes_.resize(new_size, kUnusedHash);
+    keys_.resize(new_size);
+  }
+  std::vector<bool> placed(std::max(new_size, old_size), false);
+  for (size_t i = 0; i < old_size; i++) {
+    uint32_t h = hashes_[i];
+    if (!real_hash(h)) {
+      hashes_[i] = kUnusedHash;
+      continue;
+    }
+    if (placed[i]) continue;
+    hashes_[i] = kUnusedHash;
+    std::string k = std::move(keys_[i]);
+    keys_[i].clear();
+    while (true) {
+      size_t idx = bucket_of(h);
+      uint32_t step = 0;
+      while (placed[idx]) {
+        step++;
+        idx = (idx + step) & mask_;
+      }
+      placed[idx] = true;
+      uint32_t displaced_hash = hashes_[idx];
+      std::string displaced_key = std::move(keys_[idx]);
+      hashes_[idx] = h;
+      keys_[idx] = std::move(k);
+      if (!real_hash(displaced_hash)) break;
+      h = displaced_hash;
+      k = std::move(displaced_key);
+    }
+  }
+  if (new_size < old_size) {
+    hashes_.resize(new_size);
+    keys_.resize(new_size);
+  }
+  noccupied_ = nnodes_;
+}
+
+std::vector<std::string> StrHashTableOrder::keys() const {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < hashes_.size(); i++) {
+    if (real_hash(hashes_[i])) out.push_back(keys_[i]);
+  }
+  return out;
 }
 
 // ---- keyval ----------------------------------------------------------------

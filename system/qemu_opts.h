@@ -161,6 +161,38 @@ class OptsStore {
 // The value of "id=" in params, if any (opts_parse_id).
 std::optional<std::string> opts_parse_id(std::string_view params);
 
+// ---- GHashTable order --------------------------------------------------------
+
+// Where GLib (2.74) keeps string keys in a GHashTable made with g_str_hash:
+// QEMU's visitors collect the keys they have not consumed yet in such a
+// table and report the first one it iterates over as "unexpected", so that
+// iteration order decides which of several bad keys an error names. This
+// models the table's layout (open addressing with quadratic probing, its
+// grow/shrink rules and in-place rehash) for insertions and removals.
+class StrHashTableOrder {
+ public:
+  StrHashTableOrder();
+  void insert(std::string_view key);  // no-op if present
+  void remove(std::string_view key);  // no-op if absent
+  // The keys in iteration order.
+  std::vector<std::string> keys() const;
+
+ private:
+  // Bucket index of key, or where it would go.
+  size_t find(std::string_view key, uint32_t* hash) const;
+  void set_shift(int shift);
+  void maybe_resize();
+  void resize();
+  uint32_t bucket_of(uint32_t hash) const { return (hash * 11u) % mod_; }
+
+  std::vector<uint32_t> hashes_;  // 0 unused, 1 tombstone, else the key's hash
+  std::vector<std::string> keys_;
+  uint32_t mod_ = 7;
+  uint32_t mask_ = 7;
+  int nnodes_ = 0;
+  int noccupied_ = 0;
+};
+
 // ---- keyval ----------------------------------------------------------------
 
 // keyval_parse_into(): adds params to `dict` (string leaves, nested dicts,

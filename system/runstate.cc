@@ -120,6 +120,14 @@ void RunStateMachine::vm_stop(RunState s) {
   qapi::qapi_event_send_stop();
 }
 
+void RunStateMachine::vm_stop_force(RunState s) {
+  if (is_running()) {
+    vm_stop(s);
+  } else {
+    set(s);
+  }
+}
+
 void RunStateMachine::vm_start() {
   if (is_running()) return;
   // QEMU announces RESUME before the CPUs actually resume.

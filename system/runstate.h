@@ -30,6 +30,8 @@ class RunStateMachine {
   void vm_stop(RunState s);
   // vm_start: if not running, emit RESUME and move to running.
   void vm_start();
+  // vm_stop_force_state: like vm_stop when running; otherwise just enter `s`.
+  void vm_stop_force(RunState s);
 
   // -incoming: whether to start running when an incoming migration completes.
   bool autostart = true;

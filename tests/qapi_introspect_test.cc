@@ -137,6 +137,17 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "RESET",
                                              "STOP",
                                              "RESUME",
+                                             "query-migrate",
+                                             "migrate-set-capabilities",
+                                             "query-migrate-capabilities",
+                                             "migrate-set-parameters",
+                                             "query-migrate-parameters",
+                                             "MIGRATION",
+                                             "MIGRATION_PASS",
+                                             "migrate_cancel",
+                                             "migrate-continue",
+                                             "migrate",
+                                             "migrate-incoming",
                                              "qmp_capabilities",
                                              "query-version",
                                              "query-commands",
@@ -155,7 +166,10 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "closefd",
                                              "add-fd",
                                              "remove-fd",
-                                             "query-fdsets"};
+                                             "query-fdsets",
+                                             "x-workload",
+                                             "x-query-workload",
+                                             "x-query-guest-digest"};
   EXPECT_EQ(names, expected);
   // query-commands lists them the other way round (QEMU 7.2 ends with
   // query-status), events aside.
@@ -234,10 +248,9 @@ TEST(QapiIntrospect, MaskingDefaultsFeaturesAndFlags) {
             std::vector<std::string>{"deprecated"});
   // No "allow-oob" unless true.
   for (const auto& [name, d] : by) EXPECT_FALSE(d->has("allow-oob")) << name;
-  // The types that are never reached are not described.
-  EXPECT_EQ(by.count("null"), 0u);
-  EXPECT_EQ(by.count("number"), 0u);
-  EXPECT_EQ(by.count("[int]"), 0u);
+  // Only types that something references are described: nothing refers to
+  // a list of booleans.
+  EXPECT_EQ(by.count("[bool]"), 0u);
 }
 
 TEST(QapiIntrospect, RoundTripsThroughSchemaInfo) {

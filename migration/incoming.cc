@@ -1,0 +1,161 @@
+#include "migration/incoming.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "migration/savevm.h"
+#include "monitor/monitor.h"
+#include "qapi/qapi-events.h"
+#include "system/guest_memory.h"
+#include "system/runstate.h"
+#include "util/main_thread.h"
+
+namespace migemu {
+
+using qapi::MigrationStatus;
+
+IncomingMigration::IncomingMigration(MigrationState& owner) : owner_(owner) {}
+
+IncomingMigration::~IncomingMigration() {
+  if (channel_) channel_->shutdown();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status IncomingMigration::start(const MigrationUri& uri, Monitor* mon) {
+  switch (uri.kind) {
+    case MigrationUri::Kind::Tcp: {
+      MIGEMU_TRY(listener_.listen_inet(uri.host, uri.port, 1));
+      break;
+    }
+    case MigrationUri::Kind::Unix:
+      MIGEMU_TRY(listener_.listen_unix(uri.path, 1));
+      break;
+    case MigrationUri::Kind::Exec: {
+      auto ch = spawn_exec(uri.command, false);
+      if (!ch.ok()) return ch.take_error();
+      // QEMU starts reading once the pipe is readable; the loader thread
+      // simply blocks until data arrives.
+      accept_channel(std::move(*ch));
+      return {};
+    }
+    case MigrationUri::Kind::Fd: {
+      // A name from getfd on this monitor, or a decimal fd number.
+      Fd fd = mon ? mon->take_named_fd(uri.fdname) : Fd();
+      if (!fd.valid()) {
+        char* end = nullptr;
+        long n = strtol(uri.fdname.c_str(), &end, 10);
+        if (uri.fdname.empty() || *end || n < 0) {
+          return generic_error("File descriptor named '" + uri.fdname + "' has not been found");
+        }
+        fd = Fd(dup(static_cast<int>(n)));
+        if (!fd.valid()) return generic_error(std::string("Failed to dup fd: ") + strerror(errno));
+      }
+      int raw = fd.get();
+      accept_channel(MigrationChannel(std::move(fd), Fd(dup(raw))));
+      return {};
+    }
+  }
+  listener_.set_accept_callback([this](Fd client) {
+    // 7.2 takes the first connection as the main channel and stops listening.
+    listener_.disconnect();
+    int raw = client.get();
+    accept_channel(MigrationChannel(std::move(client), Fd(dup(raw))));
+  });
+  return {};
+}
+
+std::vector<qapi::SocketAddress> IncomingMigration::socket_addresses() const {
+  std::vector<qapi::SocketAddress> out;
+  for (const ListenAddress& a : listener_.addresses()) {
+    qapi::SocketAddress sa;
+    if (a.kind == ListenAddress::Kind::Inet) {
+      sa.type = qapi::SocketAddressType::kInet;
+      qapi::InetSocketAddress in;
+      in.host = a.host;
+      in.port = a.port;
+      if (a.ipv4) in.ipv4 = true;
+      if (a.ipv6) in.ipv6 = true;
+      sa.u.inet = in;
+    } else {
+      sa.type = qapi::SocketAddressType::kUnix;
+      qapi::UnixSocketAddress un;
+      un.path = a.path;
+      sa.u.unix_ = un;
+    }
+    out.push_back(std::move(sa));
+  }
+  return out;
+}
+
+void IncomingMigration::accept_channel(MigrationChannel ch) {
+  channel_ = std::move(ch);
+  owner_.set_incoming_state(MigrationStatus::kNone, MigrationStatus::kActive);
+  thread_ = std::thread([this] { run(); });
+}
+
+void IncomingMigration::run() {
+  auto file = migration::QemuFile::reader(channel_->read_fd());
+  std::unique_ptr<migration::QemuFile> rp;
+  migration::LoadTarget target;
+  target.machine_name = "none";
+  for (RamBlock* b : guest_memory().blocks()) {
+    migration::RamBlockView v;
+    v.idstr = b->idstr();
+    v.host = b->host();
+    v.used_length = b->used_length();
+    target.ram_blocks.push_back(v);
+  }
+  migration::GlobalState gs;
+  target.global_state = &gs;
+  target.open_return_path = [&] {
+    rp = migration::QemuFile::writer(channel_->write_fd());
+    return true;
+  };
+  target.send_pong = [&](uint32_t v) {
+    if (rp) {
+      migration::write_rp_pong(*rp, v);
+      rp->flush();
+    }
+  };
+  Result<migration::LoadOutcome> r = migration::load_stream(*file, target);
+  if (!r.ok()) {
+    std::string desc = r.error().desc;
+    post_to_main([desc] {
+      // A 7.2 destination reports the load error and exits with status 1.
+      std::istringstream lines(desc);
+      std::string line;
+      while (std::getline(lines, line)) fprintf(stderr, "%s: %s\n", g_get_prgname(), line.c_str());
+      fflush(stderr);
+      monitors().flush_all();
+      exit(EXIT_FAILURE);
+    });
+    return;
+  }
+  if (rp) {
+    migration::write_rp_shut(*rp, 0);
+    rp->flush();
+  }
+  migration::LoadOutcome out = std::move(*r);
+  MigrationState& owner = owner_;
+  post_to_main([&owner, out] {
+    for (const std::string& m : out.messages)
+      fprintf(stderr, "%s: %s\n", g_get_prgname(), m.c_str());
+    RunStateMachine& rs = runstate();
+    if (!out.runstate || *out.runstate == RunState::kRunning) {
+      if (rs.autostart) {
+        rs.vm_start();
+      } else {
+        rs.set(RunState::kPaused);
+      }
+    } else {
+      rs.set(*out.runstate);
+    }
+    owner.set_incoming_state(MigrationStatus::kActive, MigrationStatus::kCompleted);
+  });
+}
+
+}  // namespace migemu

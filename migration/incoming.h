@@ -1,0 +1,39 @@
+// The destination side (QEMU's MigrationIncomingState): how the stream
+// arrives (listener whose accept callback runs on the main loop, exec: child,
+// fd) and the loader thread that parses it into guest RAM and device state.
+// Created and destroyed on the main thread; the destructor joins.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "io/net_listener.h"
+#include "migration/migration.h"
+#include "migration/qemu_file.h"
+#include "migration/transport.h"
+
+namespace migemu {
+
+class IncomingMigration {
+ public:
+  explicit IncomingMigration(MigrationState& owner);
+  ~IncomingMigration();
+
+  // Starts listening (tcp/unix) or reading (exec/fd). Errors are returned.
+  Status start(const MigrationUri& uri, Monitor* mon);
+  // Listening addresses for query-migrate (empty once the main channel arrived).
+  std::vector<qapi::SocketAddress> socket_addresses() const;
+
+ private:
+  void accept_channel(MigrationChannel ch);
+  void run();
+
+  MigrationState& owner_;
+  NetListener listener_;
+  std::optional<MigrationChannel> channel_;
+  std::thread thread_;
+};
+
+}  // namespace migemu

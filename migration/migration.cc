@@ -1,0 +1,219 @@
+#include "migration/migration.h"
+
+#include <glib.h>
+
+#include "migration/incoming.h"
+#include "migration/options.h"
+#include "migration/outgoing.h"
+#include "monitor/monitor.h"
+#include "qapi/qapi-events.h"
+#include "system/runstate.h"
+#include "util/main_thread.h"
+
+namespace migemu {
+
+bool migration_status_is_running(MigrationStatus s) {
+  switch (s) {
+    case MigrationStatus::kActive:
+    case MigrationStatus::kPostcopyActive:
+    case MigrationStatus::kPostcopyPaused:
+    case MigrationStatus::kPostcopyRecover:
+    case MigrationStatus::kSetup:
+    case MigrationStatus::kPreSwitchover:
+    case MigrationStatus::kDevice:
+    case MigrationStatus::kWaitUnplug:
+    case MigrationStatus::kCancelling:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void emit_migration_event(MigrationStatus s) {
+  if (migration_state().tuning().events) qapi::qapi_event_send_migration(s);
+}
+
+MigrationState::MigrationState() {
+  migration_options().migration_running = [this] { return running(); };
+}
+MigrationState::~MigrationState() = default;
+
+MigrationTuning MigrationState::tuning() const {
+  using C = qapi::MigrationCapability;
+  MigrationOptionsSnapshot o = migration_options().snapshot();
+  MigrationTuning t;
+  t.max_bandwidth = o.max_bandwidth;
+  t.downtime_limit_ms = o.downtime_limit_ms;
+  t.events = o.cap(C::kEvents);
+  t.pause_before_switchover = o.cap(C::kPauseBeforeSwitchover);
+  t.auto_converge = o.cap(C::kAutoConverge);
+  t.return_path = o.cap(C::kReturnPath);
+  t.cpu_throttle_initial = o.cpu_throttle_initial;
+  t.cpu_throttle_increment = o.cpu_throttle_increment;
+  t.cpu_throttle_tailslow = o.cpu_throttle_tailslow;
+  t.max_cpu_throttle = o.max_cpu_throttle;
+  t.throttle_trigger_threshold = o.throttle_trigger_threshold;
+  return t;
+}
+
+namespace {
+bool cas_and_announce(std::atomic<MigrationStatus>& st, MigrationStatus from, MigrationStatus to) {
+  if (!st.compare_exchange_strong(from, to)) return false;
+  // Events leave from the main thread, in transition order.
+  if (g_main_context_is_owner(g_main_context_default())) {
+    emit_migration_event(to);
+  } else {
+    post_to_main([to] { emit_migration_event(to); });
+  }
+  return true;
+}
+}  // namespace
+
+bool MigrationState::set_state(MigrationStatus from, MigrationStatus to) {
+  return cas_and_announce(status_, from, to);
+}
+
+bool MigrationState::set_incoming_state(MigrationStatus from, MigrationStatus to) {
+  return cas_and_announce(incoming_status_, from, to);
+}
+
+Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool resume,
+                               Monitor* mon) {
+  if (resume) {
+    if (status() != MigrationStatus::kPostcopyPaused) {
+      return generic_error("Cannot resume if there is no paused migration");
+    }
+  }
+  if (running()) return generic_error("There's a migration process in progress");
+  RunStateMachine& rs = runstate();
+  if (rs.check(RunState::kInmigrate)) return generic_error("Guest is waiting for an incoming migration");
+  if (rs.check(RunState::kPostmigrate)) {
+    return generic_error("Can't migrate the vm that was paused due to previous migration");
+  }
+  if (blk || inc) {
+    // The Debian 7.2 build has block migration; migemu has no disks to copy.
+    return generic_error("migemu has no block devices: blk/inc block migration is not supported");
+  }
+  MIGEMU_TRY(migration_options().check_supported_for_start());
+  // migrate_init: a fresh migration.
+  outgoing_.reset();
+  error_desc_.reset();
+  status_.store(MigrationStatus::kNone);
+  set_state(MigrationStatus::kNone, MigrationStatus::kSetup);
+
+  Result<MigrationUri> parsed = parse_outgoing_uri(uri);
+  if (!parsed.ok()) {
+    Error err = parsed.take_error();
+    // An unknown scheme leaves the migration failed without a description;
+    // address errors are recorded as the migration's error (migrate_fd_error).
+    if (err.desc != "Parameter 'uri' expects a valid migration protocol") error_desc_ = err.desc;
+    set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
+    return err;
+  }
+  std::optional<MigrationChannel> channel;
+  if (parsed->kind == MigrationUri::Kind::Fd) {
+    Fd fd = mon ? mon->take_named_fd(parsed->fdname) : Fd();
+    if (!fd.valid()) {
+      Error err = generic_error("File descriptor named '" + parsed->fdname + "' has not been found");
+      error_desc_ = err.desc;
+      set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
+      return err;
+    }
+    int raw = fd.get();
+    channel = MigrationChannel(Fd(dup(raw)), std::move(fd));
+  } else if (parsed->kind == MigrationUri::Kind::Exec) {
+    auto ch = spawn_exec(parsed->command, true);
+    if (!ch.ok()) {
+      error_desc_ = ch.error().desc;
+      set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
+      return ch.take_error();
+    }
+    channel = std::move(*ch);
+  }
+  outgoing_ = std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel));
+  outgoing_->start();
+  return {};
+}
+
+void MigrationState::cancel() {
+  for (;;) {
+    MigrationStatus old = status();
+    if (!migration_status_is_running(old)) return;
+    if (set_state(old, MigrationStatus::kCancelling)) break;
+  }
+  if (outgoing_) outgoing_->cancel();
+}
+
+Status MigrationState::continue_from(MigrationStatus state) {
+  if (status() != state) {
+    return generic_error(std::string("Migration not in expected state: ") +
+                         qapi::to_string(status()));
+  }
+  if (outgoing_) outgoing_->resume_switchover();
+  return {};
+}
+
+void MigrationState::outgoing_finished() {
+  // The thread has posted its last message; join it now.
+  if (outgoing_) outgoing_->join();
+}
+
+Status MigrationState::start_incoming(const std::string& uri, bool from_command_line) {
+  if (!from_command_line) {
+    if (!incoming_deferred) {
+      return generic_error("'-incoming' was not specified on the command line");
+    }
+    if (incoming_started_) return generic_error("The incoming migration has already been started");
+  }
+  // The destination always announces setup, whatever the events capability.
+  qapi::qapi_event_send_migration(MigrationStatus::kSetup);
+  Result<MigrationUri> parsed = parse_incoming_uri(uri);
+  if (!parsed.ok()) return parsed.take_error();
+  auto inc = std::make_unique<IncomingMigration>(*this);
+  MIGEMU_TRY(inc->start(*parsed, nullptr));
+  incoming_ = std::move(inc);
+  incoming_started_ = true;
+  return {};
+}
+
+qapi::MigrationInfo MigrationState::query() const {
+  qapi::MigrationInfo info;
+  // Destination view first, then the source's overrides (qmp_query_migrate).
+  if (incoming_) {
+    auto addrs = incoming_->socket_addresses();
+    if (!addrs.empty()) info.socket_address = std::move(addrs);
+  }
+  MigrationStatus in = incoming_status_.load();
+  if (in != MigrationStatus::kNone) info.status = in;
+  MigrationStatus st = status();
+  switch (st) {
+    case MigrationStatus::kNone:
+      return info;
+    case MigrationStatus::kSetup:
+      break;
+    case MigrationStatus::kActive:
+    case MigrationStatus::kCancelling:
+    case MigrationStatus::kPostcopyActive:
+    case MigrationStatus::kPreSwitchover:
+    case MigrationStatus::kDevice:
+    case MigrationStatus::kPostcopyPaused:
+    case MigrationStatus::kPostcopyRecover:
+    case MigrationStatus::kCompleted:
+      if (outgoing_) outgoing_->fill_info(info, st);
+      break;
+    case MigrationStatus::kFailed:
+      if (error_desc_) info.error_desc = *error_desc_;
+      break;
+    default:
+      break;
+  }
+  info.status = st;
+  return info;
+}
+
+MigrationState& migration_state() {
+  static MigrationState s;
+  return s;
+}
+
+}  // namespace migemu

@@ -1,0 +1,122 @@
+// QMP and HMP commands of the migration state machine (QEMU 7.2's
+// migration/migration.c and the hmp_migrate* functions).
+#include "migration/migration_commands.h"
+
+#include <glib.h>
+
+#include <cstdio>
+
+#include "migration/migration.h"
+#include "migration/migration_hmp.h"
+#include "qapi/qapi-commands.h"
+
+namespace migemu {
+
+namespace qapi {
+
+Result<MigrationInfo> qmp_query_migrate(CommandContext&) { return migration_state().query(); }
+
+Status qmp_migrate(const MigrateArg& args, CommandContext& ctx) {
+  return migration_state().migrate(args.uri, args.blk.value_or(false), args.inc.value_or(false),
+                                   args.resume.value_or(false), ctx.mon);
+}
+
+Status qmp_migrate_incoming(const MigrateIncomingArg& args, CommandContext&) {
+  return migration_state().start_incoming(args.uri, false);
+}
+
+Status qmp_migrate_cancel(CommandContext&) {
+  migration_state().cancel();
+  return {};
+}
+
+Status qmp_migrate_continue(const MigrateContinueArg& args, CommandContext&) {
+  return migration_state().continue_from(args.state);
+}
+
+}  // namespace qapi
+
+namespace {
+
+const std::string& str_arg(const Dict& args, const char* key) {
+  static const std::string empty;
+  const Value* v = args.get(key);
+  return v && v->is_string() ? v->as_string() : empty;
+}
+
+bool bool_arg(const Dict& args, const char* key) {
+  const Value* v = args.get(key);
+  return v && v->is_bool() && v->as_bool();
+}
+
+void print_error(Monitor& mon, const Status& st) {
+  if (!st.ok()) mon.printf("Error: %s\n", st.error().desc.c_str());
+}
+
+// hmp_migrate_status_cb: polls once a second until the migration leaves
+// setup/active, then reports an error on stderr and resumes the monitor.
+struct SyncMigrateWait {
+  Monitor* mon;
+};
+
+gboolean poll_sync_migrate(gpointer data) {
+  auto* wait = static_cast<SyncMigrateWait*>(data);
+  qapi::MigrationInfo info = migration_state().query();
+  if (!info.status || *info.status == MigrationStatus::kActive ||
+      *info.status == MigrationStatus::kSetup) {
+    return G_SOURCE_CONTINUE;
+  }
+  if (info.error_desc) fprintf(stderr, "%s: %s\n", g_get_prgname(), info.error_desc->c_str());
+  wait->mon->resume();
+  return G_SOURCE_REMOVE;
+}
+
+void free_wait(gpointer data) {
+  std::unique_ptr<SyncMigrateWait> owned(static_cast<SyncMigrateWait*>(data));
+}
+
+}  // namespace
+
+void hmp_migrate(Monitor& mon, const Dict& args) {
+  CommandContext ctx{&mon};
+  qapi::MigrateArg a;
+  a.uri = str_arg(args, "uri");
+  a.blk = bool_arg(args, "blk");
+  a.inc = bool_arg(args, "inc");
+  a.resume = bool_arg(args, "resume");
+  Status st = qapi::qmp_migrate(a, ctx);
+  if (!st.ok()) {
+    print_error(mon, st);
+    return;
+  }
+  if (bool_arg(args, "detach")) return;
+  if (!mon.suspend()) {
+    mon.puts("terminal does not allow synchronous migration, continuing detached\n");
+    return;
+  }
+  auto wait = std::make_unique<SyncMigrateWait>(SyncMigrateWait{&mon});
+  // The first check runs at once, later ones every second (as QEMU's timer).
+  g_timeout_add_full(G_PRIORITY_DEFAULT, 1000, poll_sync_migrate, wait.release(), free_wait);
+}
+
+void hmp_migrate_cancel(Monitor&, const Dict&) { migration_state().cancel(); }
+
+void hmp_migrate_continue(Monitor& mon, const Dict& args) {
+  const std::string& state = str_arg(args, "state");
+  auto val = qapi::MigrationStatus_from_string(state);
+  if (!val) {
+    mon.printf("Error: invalid parameter value: %s\n", state.c_str());
+    return;
+  }
+  print_error(mon, migration_state().continue_from(*val));
+}
+
+void hmp_migrate_incoming(Monitor& mon, const Dict& args) {
+  print_error(mon, migration_state().start_incoming(str_arg(args, "uri"), false));
+}
+
+void hmp_info_migrate(Monitor& mon, const Dict&) {
+  mon.puts(format_info_migrate(migration_state().query(), migration_globals()));
+}
+
+}  // namespace migemu

@@ -1,0 +1,418 @@
+#include "migration/outgoing.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include <chrono>
+#include <future>
+
+#include "migration/savevm.h"
+#include "migration/vmstate_devices.h"
+#include "qapi/qapi-events.h"
+#include "system/guest_memory.h"
+#include "system/runstate.h"
+#include "system/workload.h"
+#include "util/main_thread.h"
+
+namespace migemu {
+
+using migration::kTargetPageSize;
+using qapi::MigrationStatus;
+
+namespace {
+
+constexpr int64_t kWindowUs = 100 * 1000;          // BUFFER_DELAY: 100 ms
+constexpr int64_t kIterationBudgetUs = 50 * 1000;  // ram_save_iterate's 50 ms
+constexpr uint64_t kPagesPerTimeCheck = 64;
+
+int64_t now_us() {
+  return g_get_monotonic_time();
+}
+
+std::string errno_text(int err) {
+  return strerror(err < 0 ? -err : err);
+}
+
+}  // namespace
+
+OutgoingMigration::OutgoingMigration(MigrationState& owner, MigrationUri uri,
+                                     std::optional<MigrationChannel> channel)
+    : owner_(owner), uri_(std::move(uri)), channel_(std::move(channel)) {}
+
+OutgoingMigration::~OutgoingMigration() {
+  cancel_.store(true);
+  {
+    std::lock_guard<std::mutex> lk(switchover_mu_);
+    switchover_continue_ = true;
+  }
+  switchover_cv_.notify_all();
+  if (file_) file_->shutdown();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutgoingMigration::start() {
+  start_us_ = now_us();
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutgoingMigration::cancel() {
+  cancel_.store(true);
+  {
+    std::lock_guard<std::mutex> lk(switchover_mu_);
+    switchover_continue_ = true;
+  }
+  switchover_cv_.notify_all();
+  if (file_) {
+    file_->shutdown();
+  } else if (channel_) {
+    channel_->shutdown();
+  }
+}
+
+void OutgoingMigration::resume_switchover() {
+  {
+    std::lock_guard<std::mutex> lk(switchover_mu_);
+    switchover_continue_ = true;
+  }
+  switchover_cv_.notify_all();
+}
+
+void OutgoingMigration::run_on_main(std::function<void()> fn) {
+  std::promise<void> done;
+  auto fut = done.get_future();
+  post_to_main([&] {
+    fn();
+    done.set_value();
+  });
+  fut.wait();
+}
+
+void OutgoingMigration::run() {
+  if (!channel_) {
+    Result<MigrationChannel> ch = connect_outgoing(uri_);
+    if (!ch.ok()) {
+      finish(MigrationStatus::kFailed, ch.error().desc);
+      return;
+    }
+    channel_ = std::move(*ch);
+  }
+  file_ = migration::QemuFile::writer(channel_->write_fd());
+  if (cancel_.load()) file_->shutdown();
+
+  Status st = setup();
+  if (st.ok()) st = iterate_until_converged();
+  if (st.ok()) st = complete();
+  if (cancel_.load() || owner_.status() == MigrationStatus::kCancelling) {
+    finish(MigrationStatus::kCancelled, std::nullopt);
+  } else if (!st.ok()) {
+    finish(MigrationStatus::kFailed, st.error().desc);
+  } else {
+    finish(MigrationStatus::kCompleted, std::nullopt);
+  }
+}
+
+Status OutgoingMigration::setup() {
+  GuestMemory& mem = guest_memory();
+  for (RamBlock* b : mem.blocks()) {
+    migration::RamBlockView v;
+    v.idstr = b->idstr();
+    v.host = b->host();
+    v.used_length = b->used_length();
+    views_.push_back(v);
+    // Bulk stage: every page is sent once.
+    std::vector<uint64_t> bits((b->pages() + 63) / 64, ~uint64_t{0});
+    if (b->pages() % 64) bits.back() = (uint64_t{1} << (b->pages() % 64)) - 1;
+    bitmaps_.push_back(std::move(bits));
+    dirty_pages_ += b->pages();
+    total_bytes_.fetch_add(b->used_length());
+  }
+  migration::SaveConfig cfg;
+  cfg.machine_name = "none";
+  migration::save_header(*file_, cfg);
+  // The first sync (pass 1) only clears the log: every page is already queued.
+  std::vector<uint64_t> scratch;
+  for (RamBlock* b : mem.blocks()) {
+    scratch.assign((b->pages() + 63) / 64, 0);
+    b->sync_dirty(scratch);
+  }
+  last_sync_us_ = now_us();
+  dirty_sync_count_.store(1);
+  remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
+  if (owner_.tuning().events) {
+    post_to_main([] { qapi::qapi_event_send_migration_pass(1); });
+  }
+  ram_.write_setup_section(*file_, views_);
+  if (file_->error()) return generic_error(errno_text(file_->error()));
+  setup_time_ms_.store((now_us() - start_us_) / 1000);
+  window_start_us_ = now_us();
+  window_start_bytes_ = file_->bytes_transferred();
+  if (!owner_.set_state(MigrationStatus::kSetup, MigrationStatus::kActive)) {
+    return generic_error("migration cancelled");
+  }
+  return {};
+}
+
+void OutgoingMigration::sync_dirty_log() {
+  uint64_t newly = 0;
+  auto& blocks = guest_memory().blocks();
+  for (size_t i = 0; i < blocks.size(); i++) {
+    std::vector<uint64_t> fresh(bitmaps_[i].size(), 0);
+    newly += blocks[i]->sync_dirty(fresh);
+    for (size_t w = 0; w < fresh.size(); w++) {
+      uint64_t added = fresh[w] & ~bitmaps_[i][w];
+      dirty_pages_ += static_cast<uint64_t>(__builtin_popcountll(added));
+      bitmaps_[i][w] |= fresh[w];
+    }
+  }
+  pages_dirtied_since_sync_ += newly;
+  uint64_t pass = dirty_sync_count_.fetch_add(1) + 1;
+  int64_t now = now_us();
+  // Dirty rate and the auto-converge decision, once per second as QEMU does.
+  if (now - last_sync_us_ >= 1000 * 1000) {
+    int64_t elapsed_ms = (now - last_sync_us_) / 1000;
+    dirty_pages_rate_.store(pages_dirtied_since_sync_ * 1000 / static_cast<uint64_t>(elapsed_ms));
+    MigrationTuning t = owner_.tuning();
+    if (t.auto_converge) {
+      uint64_t xfer = file_->bytes_transferred() - bytes_xfer_prev_;
+      uint64_t dirtied = pages_dirtied_since_sync_ * kTargetPageSize;
+      uint64_t threshold = xfer * t.throttle_trigger_threshold / 100;
+      if (dirtied > threshold && ++dirty_rate_high_cnt_ >= 2) {
+        dirty_rate_high_cnt_ = 0;
+        if (!cpu_throttle_active()) {
+          cpu_throttle_set(static_cast<int>(t.cpu_throttle_initial));
+        } else {
+          uint64_t now_pct = static_cast<uint64_t>(cpu_throttle_get_percentage());
+          uint64_t inc = t.cpu_throttle_increment;
+          if (t.cpu_throttle_tailslow && dirtied > 0) {
+            uint64_t cpu_now = 100 - now_pct;
+            uint64_t cpu_ideal = static_cast<uint64_t>(static_cast<double>(cpu_now) *
+                                                       (static_cast<double>(threshold) / dirtied));
+            inc = std::min<uint64_t>(cpu_now - cpu_ideal, inc);
+          }
+          cpu_throttle_set(static_cast<int>(std::min<uint64_t>(now_pct + inc, t.max_cpu_throttle)));
+        }
+      }
+    }
+    bytes_xfer_prev_ = file_->bytes_transferred();
+    pages_dirtied_since_sync_ = 0;
+    last_sync_us_ = now;
+  }
+  remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
+  if (owner_.tuning().events) {
+    post_to_main([pass] { qapi::qapi_event_send_migration_pass(static_cast<int64_t>(pass)); });
+  }
+}
+
+Status OutgoingMigration::send_dirty_pages(bool unlimited) {
+  int64_t start = now_us();
+  uint64_t sent = 0;
+  while (dirty_pages_ > 0) {
+    if (cancel_.load()) return generic_error("migration cancelled");
+    // Find the next dirty page from the cursor, wrapping around once.
+    auto& bits = bitmaps_[cursor_block_];
+    uint64_t pages = views_[cursor_block_].used_length / kTargetPageSize;
+    uint64_t w = cursor_page_ / 64;
+    uint64_t word = w < bits.size() ? bits[w] & (~uint64_t{0} << (cursor_page_ % 64)) : 0;
+    while (word == 0 && ++w < bits.size()) word = bits[w];
+    if (word == 0 || w >= bits.size()) {
+      cursor_block_ = (cursor_block_ + 1) % views_.size();
+      cursor_page_ = 0;
+      continue;
+    }
+    uint64_t page = w * 64 + static_cast<uint64_t>(__builtin_ctzll(word));
+    if (page >= pages) {
+      cursor_block_ = (cursor_block_ + 1) % views_.size();
+      cursor_page_ = 0;
+      continue;
+    }
+    bits[w] &= ~(uint64_t{1} << (page % 64));
+    dirty_pages_--;
+    cursor_page_ = page + 1;
+    ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    if (file_->error()) return generic_error(errno_text(file_->error()));
+    sent++;
+    if (!unlimited) {
+      if (file_->rate_limit_exceeded()) break;
+      if (sent % kPagesPerTimeCheck == 0 && now_us() - start > kIterationBudgetUs) break;
+    }
+  }
+  remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
+  return {};
+}
+
+void OutgoingMigration::update_window(bool force) {
+  int64_t now = now_us();
+  if (!force && now - window_start_us_ < kWindowUs) return;
+  int64_t spent_us = std::max<int64_t>(now - window_start_us_, 1);
+  uint64_t bytes = file_->bytes_transferred() - window_start_bytes_;
+  migration::RamCounters c = ram_.counters();
+  uint64_t pages = c.normal + c.duplicate;
+  double spent_ms = static_cast<double>(spent_us) / 1000.0;
+  bandwidth_bytes_per_ms_ = static_cast<double>(bytes) / spent_ms;
+  MigrationTuning t = owner_.tuning();
+  threshold_bytes_ = static_cast<uint64_t>(bandwidth_bytes_per_ms_ * t.downtime_limit_ms);
+  mbps_.store(static_cast<double>(bytes) * 8.0 / (spent_ms / 1000.0) / 1e6);
+  pages_per_second_.store(static_cast<uint64_t>(static_cast<double>(pages - window_start_pages_) /
+                                                (spent_ms / 1000.0)));
+  if (dirty_pages_rate_.load() && bytes > 10000 && bandwidth_bytes_per_ms_ > 0) {
+    expected_downtime_ms_.store(static_cast<int64_t>(static_cast<double>(remaining_bytes_.load()) /
+                                                     bandwidth_bytes_per_ms_));
+  }
+  // A new window: its byte budget is max-bandwidth / 10.
+  file_->set_rate_limit(t.max_bandwidth ? static_cast<int64_t>(t.max_bandwidth / 10) : 0);
+  file_->reset_rate_limit();
+  window_start_us_ = now;
+  window_start_bytes_ = file_->bytes_transferred();
+  window_start_pages_ = pages;
+}
+
+Status OutgoingMigration::iterate_until_converged() {
+  MigrationTuning t = owner_.tuning();
+  file_->set_rate_limit(t.max_bandwidth ? static_cast<int64_t>(t.max_bandwidth / 10) : 0);
+  for (;;) {
+    if (cancel_.load()) return generic_error("migration cancelled");
+    if (!file_->rate_limit_exceeded()) {
+      uint64_t pending = dirty_pages_ * kTargetPageSize;
+      if (pending < threshold_bytes_) {
+        sync_dirty_log();
+        pending = dirty_pages_ * kTargetPageSize;
+      }
+      if (pending == 0 || pending < threshold_bytes_) return {};  // converged: complete
+      ram_.begin_part(*file_);
+      MIGEMU_TRY(send_dirty_pages(false));
+      ram_.end_part(*file_);
+      if (file_->error()) return generic_error(errno_text(file_->error()));
+    }
+    update_window(false);
+    if (file_->rate_limit_exceeded()) {
+      int64_t wait = window_start_us_ + kWindowUs - now_us();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+    }
+  }
+}
+
+Status OutgoingMigration::complete() {
+  int64_t downtime_start = now_us();
+  MigrationTuning t = owner_.tuning();
+  migration::GlobalState gs;
+  run_on_main([&] {
+    RunStateMachine& rs = runstate();
+    vm_was_running_ = rs.is_running();
+    gs.store(rs.state());
+    rs.vm_stop_force(RunState::kFinishMigrate);
+    vm_stopped_by_us_ = true;
+  });
+  MigrationStatus current = MigrationStatus::kActive;
+  if (t.pause_before_switchover) {
+    if (!owner_.set_state(MigrationStatus::kActive, MigrationStatus::kPreSwitchover)) {
+      return generic_error("migration cancelled");
+    }
+    std::unique_lock<std::mutex> lk(switchover_mu_);
+    switchover_cv_.wait(lk, [this] { return switchover_continue_; });
+    lk.unlock();
+    if (cancel_.load() ||
+        !owner_.set_state(MigrationStatus::kPreSwitchover, MigrationStatus::kDevice)) {
+      return generic_error("migration cancelled");
+    }
+    current = MigrationStatus::kDevice;
+    downtime_start = now_us();
+  }
+  // Final pass: no rate limit, every page still dirty.
+  file_->set_rate_limit(0);
+  ram_.set_phase(migration::RamSender::Phase::kDowntime);
+  sync_dirty_log();
+  ram_.begin_end(*file_);
+  MIGEMU_TRY(send_dirty_pages(true));
+  ram_.end_end(*file_);
+  migration::TimerState timer;
+  int64_t ns = g_get_monotonic_time() * 1000;
+  timer.cpu_ticks_offset = ns;
+  timer.cpu_clock_offset = ns;
+  auto devices = migration::none_machine_devices(timer, gs);
+  migration::save_device_state(*file_, devices);
+  file_->flush();
+  if (file_->error()) return generic_error(errno_text(file_->error()));
+  int64_t end = now_us();
+  downtime_ms_.store((end - downtime_start) / 1000);
+  end_us_.store(end);
+  if (!owner_.set_state(current, MigrationStatus::kCompleted)) {
+    return generic_error("migration cancelled");
+  }
+  return {};
+}
+
+void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::string> error) {
+  if (end_us_.load() == 0) end_us_.store(now_us());
+  // Close our end first so that an exec: child sees EOF and a socket peer
+  // sees the end of the stream.
+  if (file_) file_->flush();
+  file_.reset();
+  if (channel_) channel_->close_write();
+  bool was_running = vm_was_running_;
+  bool stopped = vm_stopped_by_us_;
+  MigrationState& owner = owner_;
+  post_to_main([&owner, final_state, error, was_running, stopped] {
+    cpu_throttle_stop();
+    MigrationStatus cur = owner.status();
+    if (final_state == MigrationStatus::kCompleted) {
+      runstate().set(RunState::kPostmigrate);
+    } else {
+      if (final_state == MigrationStatus::kFailed) {
+        owner.error_desc_ = error;
+        if (migration_status_is_running(cur)) owner.set_state(cur, MigrationStatus::kFailed);
+      } else if (cur == MigrationStatus::kCancelling) {
+        owner.set_state(MigrationStatus::kCancelling, MigrationStatus::kCancelled);
+      } else if (migration_status_is_running(cur)) {
+        owner.set_state(cur, MigrationStatus::kCancelled);
+      }
+      // The guest runs on as before (migration_iteration_finish).
+      if (stopped) {
+        if (was_running) {
+          if (!runstate().check(RunState::kShutdown)) runstate().vm_start();
+        } else if (runstate().check(RunState::kFinishMigrate)) {
+          runstate().set(RunState::kPostmigrate);
+        }
+      }
+    }
+    owner.outgoing_finished();
+  });
+}
+
+void OutgoingMigration::fill_info(qapi::MigrationInfo& info, MigrationStatus state) const {
+  info.setup_time = setup_time_ms_.load();
+  if (state == MigrationStatus::kCompleted) {
+    info.total_time = (end_us_.load() - start_us_) / 1000;
+    info.downtime = downtime_ms_.load();
+  } else {
+    info.total_time = (now_us() - start_us_) / 1000;
+    info.expected_downtime = expected_downtime_ms_.load();
+  }
+  migration::RamCounters c = ram_.counters();
+  qapi::MigrationStats ram;
+  ram.transferred = static_cast<int64_t>(c.transferred);
+  ram.total = static_cast<int64_t>(total_bytes_.load());
+  ram.duplicate = static_cast<int64_t>(c.duplicate);
+  ram.skipped = 0;
+  ram.normal = static_cast<int64_t>(c.normal);
+  ram.normal_bytes = static_cast<int64_t>(c.normal_bytes());
+  ram.dirty_sync_count = static_cast<int64_t>(dirty_sync_count_.load());
+  ram.page_size = static_cast<int64_t>(kTargetPageSize);
+  ram.precopy_bytes = c.precopy_bytes;
+  ram.downtime_bytes = c.downtime_bytes;
+  if (state == MigrationStatus::kCompleted) {
+    // Whole-migration averages (migration_calculate_complete).
+    int64_t transfer_ms = std::max<int64_t>(*info.total_time - *info.setup_time, 1);
+    ram.mbps = static_cast<double>(c.transferred) * 8.0 / static_cast<double>(transfer_ms) / 1000.0;
+    ram.pages_per_second = static_cast<uint64_t>(static_cast<double>(c.normal + c.duplicate) /
+                                                 (static_cast<double>(transfer_ms) / 1000.0));
+  } else {
+    ram.mbps = mbps_.load();
+    ram.pages_per_second = pages_per_second_.load();
+    ram.remaining = static_cast<int64_t>(remaining_bytes_.load());
+    ram.dirty_pages_rate = static_cast<int64_t>(dirty_pages_rate_.load());
+  }
+  info.ram = ram;
+  if (cpu_throttle_active()) info.cpu_throttle_percentage = cpu_throttle_get_percentage();
+}
+
+}  // namespace migemu

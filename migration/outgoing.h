@@ -1,0 +1,108 @@
+// The source side of one migration: the channel and the migration thread
+// (QEMU's migration_thread: setup, iterate under the rate limit, complete).
+// Created and destroyed on the main thread; the destructor joins.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "migration/migration.h"
+#include "migration/qemu_file.h"
+#include "migration/ram_codec.h"
+#include "migration/transport.h"
+
+namespace migemu {
+
+class OutgoingMigration {
+ public:
+  // `channel` is set for fd:/exec: (opened by the command); tcp/unix connect
+  // in the thread, so a refused connection fails the migration, not the command.
+  OutgoingMigration(MigrationState& owner, MigrationUri uri,
+                    std::optional<MigrationChannel> channel);
+  ~OutgoingMigration();
+
+  void start();
+  // migrate_cancel: unblocks the thread; it ends in `cancelled`.
+  void cancel();
+  // migrate-continue from pre-switchover.
+  void resume_switchover();
+  // Waits for the thread to end (it has reported its final state).
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Stats for query-migrate (main thread, while the object lives).
+  void fill_info(qapi::MigrationInfo& info, MigrationStatus state) const;
+
+ private:
+  void run();
+  Status setup();
+  Status iterate_until_converged();
+  Status complete();
+  void finish(MigrationStatus final_state, std::optional<std::string> error);
+
+  // Dirty bitmap handling (ram_state / migration_bitmap_sync).
+  void sync_dirty_log();
+  uint64_t dirty_pages() const { return dirty_pages_; }
+  // Sends dirty pages until the rate limit, a 50 ms budget, or none left.
+  Status send_dirty_pages(bool unlimited);
+  void update_window(bool force);
+  void throttle_if_needed();
+
+  // Runs `fn` on the main thread and waits for it.
+  void run_on_main(std::function<void()> fn);
+
+  MigrationState& owner_;
+  MigrationUri uri_;
+  std::optional<MigrationChannel> channel_;
+  std::unique_ptr<migration::QemuFile> file_;
+  migration::RamSender ram_;
+  std::vector<migration::RamBlockView> views_;
+  std::vector<std::vector<uint64_t>> bitmaps_;  // per block, pages to send
+  uint64_t dirty_pages_ = 0;
+  size_t cursor_block_ = 0;
+  uint64_t cursor_page_ = 0;
+
+  std::thread thread_;
+  std::atomic<bool> cancel_{false};
+  std::mutex switchover_mu_;
+  std::condition_variable switchover_cv_;
+  bool switchover_continue_ = false;
+
+  // Timing (µs, g_get_monotonic_time) and rates, read by the main thread.
+  int64_t start_us_ = 0;
+  std::atomic<int64_t> setup_time_ms_{0};
+  std::atomic<int64_t> end_us_{0};
+  std::atomic<int64_t> downtime_ms_{0};
+  std::atomic<int64_t> expected_downtime_ms_{300};
+  std::atomic<double> mbps_{0};
+  std::atomic<uint64_t> pages_per_second_{0};
+  std::atomic<uint64_t> dirty_pages_rate_{0};
+  std::atomic<uint64_t> dirty_sync_count_{0};
+  std::atomic<uint64_t> remaining_bytes_{0};
+  std::atomic<uint64_t> total_bytes_{0};
+
+  // Bandwidth window (migration thread only).
+  int64_t window_start_us_ = 0;
+  uint64_t window_start_bytes_ = 0;
+  uint64_t window_start_pages_ = 0;
+  double bandwidth_bytes_per_ms_ = 0;
+  uint64_t threshold_bytes_ = 0;
+  // Dirty-rate measurement between syncs.
+  int64_t last_sync_us_ = 0;
+  uint64_t pages_dirtied_since_sync_ = 0;
+  // Auto-converge bookkeeping (QEMU's migration_trigger_throttle).
+  uint64_t bytes_xfer_prev_ = 0;
+  uint64_t pages_transferred_at_sync_ = 0;
+  int dirty_rate_high_cnt_ = 0;
+
+  bool vm_was_running_ = false;
+  bool vm_stopped_by_us_ = false;
+};
+
+}  // namespace migemu
