@@ -86,7 +86,8 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
   }
   if (running()) return generic_error("There's a migration process in progress");
   RunStateMachine& rs = runstate();
-  if (rs.check(RunState::kInmigrate)) return generic_error("Guest is waiting for an incoming migration");
+  if (rs.check(RunState::kInmigrate))
+    return generic_error("Guest is waiting for an incoming migration");
   if (rs.check(RunState::kPostmigrate)) {
     return generic_error("Can't migrate the vm that was paused due to previous migration");
   }
@@ -114,7 +115,8 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
   if (parsed->kind == MigrationUri::Kind::Fd) {
     Fd fd = mon ? mon->take_named_fd(parsed->fdname) : Fd();
     if (!fd.valid()) {
-      Error err = generic_error("File descriptor named '" + parsed->fdname + "' has not been found");
+      Error err =
+          generic_error("File descriptor named '" + parsed->fdname + "' has not been found");
       error_desc_ = err.desc;
       set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
       return err;

@@ -14,7 +14,9 @@ namespace migemu {
 
 namespace qapi {
 
-Result<MigrationInfo> qmp_query_migrate(CommandContext&) { return migration_state().query(); }
+Result<MigrationInfo> qmp_query_migrate(CommandContext&) {
+  return migration_state().query();
+}
 
 Status qmp_migrate(const MigrateArg& args, CommandContext& ctx) {
   return migration_state().migrate(args.uri, args.blk.value_or(false), args.inc.value_or(false),
@@ -99,7 +101,9 @@ void hmp_migrate(Monitor& mon, const Dict& args) {
   g_timeout_add_full(G_PRIORITY_DEFAULT, 1000, poll_sync_migrate, wait.release(), free_wait);
 }
 
-void hmp_migrate_cancel(Monitor&, const Dict&) { migration_state().cancel(); }
+void hmp_migrate_cancel(Monitor&, const Dict&) {
+  migration_state().cancel();
+}
 
 void hmp_migrate_continue(Monitor& mon, const Dict& args) {
   const std::string& state = str_arg(args, "state");

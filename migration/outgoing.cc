@@ -46,7 +46,10 @@ OutgoingMigration::~OutgoingMigration() {
     switchover_continue_ = true;
   }
   switchover_cv_.notify_all();
-  if (file_) file_->shutdown();
+  {
+    std::lock_guard<std::mutex> lk(io_mu_);
+    if (file_) file_->shutdown();
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -62,11 +65,52 @@ void OutgoingMigration::cancel() {
     switchover_continue_ = true;
   }
   switchover_cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lk(rp_mu_);
+    rp_cv_.notify_all();
+  }
+  std::lock_guard<std::mutex> lk(io_mu_);
+  if (rp_file_) rp_file_->shutdown();
   if (file_) {
     file_->shutdown();
   } else if (channel_) {
     channel_->shutdown();
   }
+}
+
+void OutgoingMigration::return_path_loop() {
+  for (;;) {
+    migration::RpMessage msg;
+    std::string line;
+    if (!migration::read_rp_message(*rp_file_, &msg, &line)) {
+      std::lock_guard<std::mutex> lk(rp_mu_);
+      rp_error_ = line.empty() ? "Unable to read the return path" : line;
+      rp_done_ = true;
+      rp_cv_.notify_all();
+      return;
+    }
+    if (msg.type == static_cast<uint16_t>(migration::RpMessageType::kShut)) {
+      uint32_t v = 0;
+      for (uint8_t b : msg.payload) v = (v << 8) | b;
+      std::lock_guard<std::mutex> lk(rp_mu_);
+      rp_shut_ = v;
+      rp_done_ = true;
+      rp_cv_.notify_all();
+      return;
+    }
+    // PONG: nothing to do (QEMU only traces it).
+  }
+}
+
+Status OutgoingMigration::wait_for_return_path_shut() {
+  std::unique_lock<std::mutex> lk(rp_mu_);
+  rp_cv_.wait(lk, [this] { return rp_done_ || cancel_.load(); });
+  if (cancel_.load()) return generic_error("migration cancelled");
+  if (!rp_shut_) return generic_error(rp_error_);
+  if (*rp_shut_ != 0) {
+    return generic_error("RP: Sibling indicated error " + std::to_string(*rp_shut_));
+  }
+  return {};
 }
 
 void OutgoingMigration::resume_switchover() {
@@ -94,9 +138,13 @@ void OutgoingMigration::run() {
       finish(MigrationStatus::kFailed, ch.error().desc);
       return;
     }
+    std::lock_guard<std::mutex> lk(io_mu_);
     channel_ = std::move(*ch);
   }
-  file_ = migration::QemuFile::writer(channel_->write_fd());
+  {
+    std::lock_guard<std::mutex> lk(io_mu_);
+    file_ = migration::QemuFile::writer(channel_->write_fd());
+  }
   if (cancel_.load()) file_->shutdown();
 
   Status st = setup();
@@ -129,6 +177,16 @@ Status OutgoingMigration::setup() {
   migration::SaveConfig cfg;
   cfg.machine_name = "none";
   migration::save_header(*file_, cfg);
+  if (owner_.tuning().return_path) {
+    // 7.2 opens the return path and pings right after the configuration.
+    migration::save_open_return_path(*file_);
+    migration::save_ping(*file_, 1);
+    {
+      std::lock_guard<std::mutex> lk(io_mu_);
+      rp_file_ = migration::QemuFile::reader(channel_->read_fd());
+    }
+    rp_thread_ = std::thread([this] { return_path_loop(); });
+  }
   // The first sync (pass 1) only clears the log: every page is already queued.
   std::vector<uint64_t> scratch;
   for (RamBlock* b : mem.blocks()) {
@@ -332,6 +390,8 @@ Status OutgoingMigration::complete() {
   migration::save_device_state(*file_, devices);
   file_->flush();
   if (file_->error()) return generic_error(errno_text(file_->error()));
+  // With a return path, 7.2 completes only once the destination said SHUT(0).
+  if (rp_file_) MIGEMU_TRY(wait_for_return_path_shut());
   int64_t end = now_us();
   downtime_ms_.store((end - downtime_start) / 1000);
   end_us_.store(end);
@@ -343,11 +403,27 @@ Status OutgoingMigration::complete() {
 
 void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::string> error) {
   if (end_us_.load() == 0) end_us_.store(now_us());
+  if (rp_file_) {
+    rp_file_->shutdown();
+    if (rp_thread_.joinable()) rp_thread_.join();
+  }
   // Close our end first so that an exec: child sees EOF and a socket peer
   // sees the end of the stream.
   if (file_) file_->flush();
-  file_.reset();
-  if (channel_) channel_->close_write();
+  {
+    std::lock_guard<std::mutex> lk(io_mu_);
+    rp_file_.reset();
+    file_.reset();
+  }
+  // Closing every fd of the channel lets the peer see the end; for exec:
+  // this also waits for the child, as QEMU's command channel close does.
+  std::optional<MigrationChannel> closing;
+  {
+    std::lock_guard<std::mutex> lk(io_mu_);
+    closing = std::move(channel_);
+    channel_.reset();
+  }
+  closing.reset();
   bool was_running = vm_was_running_;
   bool stopped = vm_stopped_by_us_;
   MigrationState& owner = owner_;

@@ -54,12 +54,17 @@ class OutgoingMigration {
   void update_window(bool force);
   void throttle_if_needed();
 
+  // The return path (source_return_path_thread): reads PONG/SHUT.
+  void return_path_loop();
+  Status wait_for_return_path_shut();
+
   // Runs `fn` on the main thread and waits for it.
   void run_on_main(std::function<void()> fn);
 
   MigrationState& owner_;
   MigrationUri uri_;
   std::optional<MigrationChannel> channel_;
+  std::mutex io_mu_;  // guards file_/rp_file_ being replaced while cancel() reads them
   std::unique_ptr<migration::QemuFile> file_;
   migration::RamSender ram_;
   std::vector<migration::RamBlockView> views_;
@@ -69,6 +74,13 @@ class OutgoingMigration {
   uint64_t cursor_page_ = 0;
 
   std::thread thread_;
+  std::unique_ptr<migration::QemuFile> rp_file_;
+  std::thread rp_thread_;
+  std::mutex rp_mu_;
+  std::condition_variable rp_cv_;
+  bool rp_done_ = false;             // SHUT received, or the path failed
+  std::optional<uint32_t> rp_shut_;  // SHUT's value
+  std::string rp_error_;
   std::atomic<bool> cancel_{false};
   std::mutex switchover_mu_;
   std::condition_variable switchover_cv_;

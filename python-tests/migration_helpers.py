@@ -302,6 +302,12 @@ class VM:
         args += list(extra)
         self.inst = Instance(binary, args, workdir=self.dir, pass_fds=pass_fds)
 
+    @property
+    def migrated_ram(self):
+        """Bytes of RAM the stream carries (ram.total); None for QEMU's pc
+        workload guests, which also migrate their firmware/option ROM blocks."""
+        return self.ram if self.machine == "none" else None
+
     # -- lifecycle -----------------------------------------------------------
     def start(self):
         self.inst.start()

@@ -64,9 +64,9 @@ def finish_and_check(src, dst, *, running=True, dst_state="running", workload=Fa
     src.wait_migration_event("completed", timeout=60)
     dst.wait_migration_event("completed", timeout=30)
     info = src.query_migrate()
-    check_completed_info(info, src.ram)
+    check_completed_info(info, src.migrated_ram)
     ram = info["ram"]
-    pages = src.ram // PAGE
+    pages = ram["total"] // PAGE
     if workload:
         # some page was dirtied after it had been sent: the workload ran during the migration
         assert ram["normal"] + ram["duplicate"] > pages, ram
@@ -455,7 +455,7 @@ def test_auto_converge(mig):
         # the workload threads were really throttled
         assert set(guest_throttles) & set(throttles), (guest_throttles, throttles)
     info = src.query_migrate()
-    check_completed_info(info, src.ram)
+    check_completed_info(info, src.migrated_ram)
     assert "cpu-throttle-percentage" not in info
     dst2.wait_status("completed")
     check_source_events(event_tokens(src.events()[n:]))

@@ -13,7 +13,9 @@ gboolean run_once(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-void free_fn(gpointer data) { std::unique_ptr<std::function<void()>> owned(static_cast<std::function<void()>*>(data)); }
+void free_fn(gpointer data) {
+  std::unique_ptr<std::function<void()>> owned(static_cast<std::function<void()>*>(data));
+}
 
 }  // namespace
 
