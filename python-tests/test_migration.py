@@ -61,9 +61,8 @@ def start_pair(mig, incoming, workload=False, src_kw=None, dst_kw=None, via="qmp
 def finish_and_check(src, dst, *, running=True, dst_state="running", workload=False, since=0):
     """Wait for both ends, then check everything a completed migration shows.
     ``since``: index of the source's first event of this migration."""
-    src.wait_migration_event("completed", timeout=60)
+    info = src.wait_source_completed(since=since)
     dst.wait_migration_event("completed", timeout=30)
-    info = src.query_migrate()
     check_completed_info(info, src.migrated_ram)
     ram = info["ram"]
     pages = ram["total"] // PAGE
@@ -89,7 +88,7 @@ def finish_and_check(src, dst, *, running=True, dst_state="running", workload=Fa
         wi = src.workload_info()
         assert wi["active"] is False, wi  # the source guest is stopped (postmigrate)
         assert wi["pages-written"] > 0, wi
-    ok, at = files_equal(src.memfile, dst.memfile)
+    ok, at = files_equal(src.memfile, dst.memfile, src.unstable)
     assert ok, "guest RAM differs at byte 0x%x (cmp src dst)" % at
     d = src.digest()
     assert d == dst.digest()
@@ -156,9 +155,8 @@ def test_anonymous_ram_tcp(mig):
         assert src.digest() != zero
     before = src.digest()
     src.cmd("migrate", {"uri": dst.uri})
-    src.wait_migration_event("completed", timeout=60)
+    info = src.wait_source_completed()
     dst.wait_status("completed")
-    info = src.query_migrate()
     check_completed_info(info, 128 * MiB)
     assert info["ram"]["normal"] + info["ram"]["duplicate"] == 128 * MiB // PAGE
     dst.pump()
@@ -230,9 +228,8 @@ def test_hmp_migrate_info_migrate_and_second_migration(mig):
     fill_pattern(src.memfile, src.ram, seed=5)
     assert src.hmp_cmd("info migrate") == INFO_MIGRATE_GLOBALS
     assert src.hmp_cmd("migrate -d %s" % dst.uri) == ""
-    src.wait_migration_event("completed", timeout=60)
+    info = src.wait_source_completed()
     dst.wait_status("completed")
-    info = src.query_migrate()
     check_completed_info(info, RAM)
     text = src.hmp_cmd("info migrate")
     m = INFO_MIGRATE_COMPLETED.match(text)
@@ -268,13 +265,12 @@ def test_hmp_migrate_info_migrate_and_second_migration(mig):
     assert src.run_state()["status"] == "running"
     n_before = len(src.events())
     assert src.hmp_cmd("migrate -d %s" % dst2.uri) == ""
-    src.wait_event(lambda e: e in src.events()[n_before:] and e["event"] == "MIGRATION"
-                   and e["data"]["status"] == "completed", 60, "second completed")
+    info = src.wait_source_completed(since=n_before)
     dst2.wait_status("completed")
     check_source_events(event_tokens(src.events()[n_before:]))
-    check_completed_info(src.query_migrate(), RAM)
+    check_completed_info(info, RAM)
     assert dst2.run_state()["status"] == "running"
-    ok, at = files_equal(src.memfile, dst2.memfile)
+    ok, at = files_equal(src.memfile, dst2.memfile, src.unstable)
     assert ok, at
     assert src.digest() == dst2.digest() == dst.digest()
 
@@ -313,23 +309,23 @@ def test_cancel_then_migrate_again(mig):
     assert src.cmd("migrate_cancel") == {}  # no-op now
     assert src.query_migrate() == {"status": "cancelled"}
     # the destination gave up: QEMU 7.2 exits with status 1
+    dst.read_to_eof()
     rc = dst.wait_exit(10)
     assert rc == 1, (rc, dst.stderr())
     lines = dst.stderr().splitlines()
     assert lines and re.fullmatch(r"[^:]+: load of migration failed: .+", lines[-1]), lines
-    assert event_tokens(dst.events())[-1] == "MIGRATION:failed"
+    assert event_tokens(dst.events()) == ["MIGRATION:active", "MIGRATION:failed"]
 
     dst2 = mig.vm("migemu", "dst2", incoming="unix")
     src.set_params(max_bandwidth=0)
     n = len(src.events())
     src.cmd("migrate", {"uri": dst2.uri})
-    src.wait_event(lambda e: e in src.events()[n:] and e["event"] == "MIGRATION"
-                   and e["data"]["status"] == "completed", 60, "second completed")
+    info = src.wait_source_completed(since=n)
     dst2.wait_status("completed")
     check_source_events(event_tokens(src.events()[n:]))
-    check_completed_info(src.query_migrate(), RAM)
+    check_completed_info(info, RAM)
     assert dst2.run_state()["status"] == "running"
-    ok, at = files_equal(src.memfile, dst2.memfile)
+    ok, at = files_equal(src.memfile, dst2.memfile, src.unstable)
     assert ok, at
     assert src.digest() == dst2.digest()
 
@@ -361,14 +357,14 @@ def test_pause_before_switchover(mig):
     assert src.cmd_raw("migrate", {"uri": dst.uri})["error"]["desc"] == \
         "There's a migration process in progress"
     assert src.cmd("migrate-continue", {"state": "pre-switchover"}) == {}
-    src.wait_migration_event("completed", timeout=30)
+    info = src.wait_source_completed()
     dst.wait_status("completed")
     toks = event_tokens(src.events())
     check_source_events(toks, pause_before_switchover=True)
     assert toks.index("STOP") < toks.index("MIGRATION:pre-switchover")
-    check_completed_info(src.query_migrate(), RAM)
+    check_completed_info(info, RAM)
     assert dst.run_state()["status"] == "running"
-    ok, at = files_equal(src.memfile, dst.memfile)
+    ok, at = files_equal(src.memfile, dst.memfile, src.unstable)
     assert ok, at
     assert src.digest() == dst.digest()
 
@@ -388,8 +384,8 @@ def test_max_bandwidth_respected(mig):
     src.cmd("migrate", {"uri": dst.uri})
     src.wait_status("completed", timeout=60)
     wall = time.monotonic() - t0
+    info = src.wait_source_completed()
     dst.wait_status("completed")
-    info = src.query_migrate()
     check_completed_info(info, RAM)
     sent = info["ram"]["transferred"]
     assert sent >= 24 * MiB
@@ -399,25 +395,28 @@ def test_max_bandwidth_respected(mig):
     # reported throughput (7.2: bytes * 8 / (total-time - setup-time) / 1000)
     exp_mbps = sent * 8 / (info["total-time"] - info["setup-time"]) / 1000.0
     assert abs(info["ram"]["mbps"] - exp_mbps) <= exp_mbps * 0.05 + 1, (info["ram"]["mbps"], exp_mbps)
-    ok, at = files_equal(src.memfile, dst.memfile)
+    ok, at = files_equal(src.memfile, dst.memfile, src.unstable)
     assert ok, at
 
 
-AC_WORKLOAD = {"rate": "8M", "wss": "512K", "pattern": "sequential", "content": "random"}
+AC_WORKLOAD = {"rate": "4M", "wss": "512K", "pattern": "sequential", "content": "random"}
 AC_BANDWIDTH = 1 * MiB
+AC_DOWNTIME = 50  # ms: the switchover may leave at most ~13 pages (1 MiB/s * 50 ms)
 
 
 def test_auto_converge(mig):
-    """8 MiB/s of dirtying over 512 KiB against a 1 MiB/s link never
-    converges (the working set is dirty again before it has been sent); with
-    auto-converge the guest is throttled (cpu-throttle-percentage shows while
-    active) until the migration completes."""
+    """4 MiB/s of dirtying over 512 KiB against a 1 MiB/s link and a 50 ms
+    downtime limit never converges (the whole working set is dirty again by
+    the time it has been sent); with auto-converge the guest is throttled
+    (60 %, then 60+40 capped at max-cpu-throttle 99 %; cpu-throttle-percentage
+    shows while active) until the migration completes."""
     src = mig.vm("migemu", "src", workload=AC_WORKLOAD)
     dst = mig.vm("migemu", "dst", incoming="tcp", paused=True, machine=src.machine)
-    src.set_params(max_bandwidth=AC_BANDWIDTH, cpu_throttle_initial=60, cpu_throttle_increment=20)
+    src.set_params(max_bandwidth=AC_BANDWIDTH, downtime_limit=AC_DOWNTIME,
+                   cpu_throttle_initial=60, cpu_throttle_increment=40)
     src.cmd("migrate", {"uri": dst.uri})
     src.wait_migration_event("active")
-    time.sleep(3.5)
+    time.sleep(3)
     info = src.query_migrate()
     assert info["status"] == "active", "converged without auto-converge: %s" % info
     assert "cpu-throttle-percentage" not in info, info
@@ -449,18 +448,18 @@ def test_auto_converge(mig):
         assert time.monotonic() < deadline, "auto-converge did not converge: %s" % info
         time.sleep(0.05)
     assert throttles, "cpu-throttle-percentage never shown while active"
-    assert throttles[0] == 60 and set(throttles) <= {60, 80, 99}, throttles
+    assert throttles[0] == 60 and set(throttles) <= {60, 99}, throttles
     assert throttles == sorted(throttles), throttles
     if not src.is_qemu:
         # the workload threads were really throttled
         assert set(guest_throttles) & set(throttles), (guest_throttles, throttles)
-    info = src.query_migrate()
+    info = src.wait_source_completed(since=n)
     check_completed_info(info, src.migrated_ram)
     assert "cpu-throttle-percentage" not in info
     dst2.wait_status("completed")
     check_source_events(event_tokens(src.events()[n:]))
     assert dst2.run_state()["status"] == "paused"
-    ok, at = files_equal(src.memfile, dst2.memfile)
+    ok, at = files_equal(src.memfile, dst2.memfile, src.unstable)
     assert ok, at
     assert src.digest() == dst2.digest()
     if not src.is_qemu:
