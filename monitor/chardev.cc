@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -247,9 +248,13 @@ Result<std::unique_ptr<Chardev>> create_chardev(const ChardevConfig& cfg) {
   }
   Result<Fd> listener = Fd();
   if (cfg.fd) {
+    struct stat st;
+    if (fstat(*cfg.fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+      return generic_error("File descriptor '" + std::to_string(*cfg.fd) + "' is not a socket");
+    }
     if (!is_listening_socket(*cfg.fd)) {
-      return generic_error("File descriptor " + std::to_string(*cfg.fd) +
-                           " is not a listening socket");
+      return generic_error("File descriptor '" + std::to_string(*cfg.fd) +
+                           "' is not a listening socket");
     }
     listener = Fd(*cfg.fd);
   } else if (cfg.path) {
@@ -262,8 +267,9 @@ Result<std::unique_ptr<Chardev>> create_chardev(const ChardevConfig& cfg) {
   auto c = std::make_unique<StreamChardev>(cfg.id, StreamChardev::Kind::Server);
   c->start_server(std::move(*listener));
   if (cfg.wait) {
-    fprintf(stderr, "%s: info: QEMU waiting for connection on: %s\n", g_get_prgname(),
-            describe_address(cfg).c_str());
+    // info_report with the option as its location, like QEMU.
+    fprintf(stderr, "%s: %s%sinfo: QEMU waiting for connection on: %s\n", g_get_prgname(),
+            cfg.location.c_str(), cfg.location.empty() ? "" : ": ", describe_address(cfg).c_str());
     c->wait_for_client();
   }
   return std::unique_ptr<Chardev>(std::move(c));

@@ -513,6 +513,13 @@ class VM:
         return self.file_digest()
 
     @property
+    def fill_region(self):
+        """(offset, length) of guest RAM that a test may overwrite from outside:
+        all of it, except the low 1 MiB of QEMU's pc workload guests (the
+        firmware's interrupt vectors, stack and working set live there)."""
+        return (0, self.ram) if self.machine == "none" else (MiB, self.ram - MiB)
+
+    @property
     def unstable(self):
         """RAM ranges excluded from source/destination comparisons: none, except
         the firmware stack page of QEMU's pc workload guests (ROM_STACK_PAGE)."""

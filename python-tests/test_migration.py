@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from differential import free_tcp_port
 from migration_helpers import (ACTIVE_KEYS, INFO_MIGRATE_GLOBALS, MiB, PAGE, check_completed_info,
                                check_dest_events, check_source_events, event_tokens, files_equal,
                                fill_pattern, fill_random, mig)  # noqa: F401  (fixture)
@@ -45,9 +46,8 @@ def start_pair(mig, incoming, workload=False, src_kw=None, dst_kw=None, via="qmp
     machine = src.machine
     dst = mig.vm("migemu", "dst", incoming="defer", paused=bool(workload), machine=machine,
                  **(dst_kw or {}))
-    kinds = fill_pattern(src.memfile, src.ram, seed=11)
+    kinds = fill_pattern(src.memfile, src.ram, seed=11, region=src.fill_region)
     if incoming == "tcp":
-        from differential import free_tcp_port
         uri = "tcp:127.0.0.1:%d" % free_tcp_port()
     elif incoming == "unix":
         uri = "unix:" + mig.path("dst-mig.sock")

@@ -2369,6 +2369,7 @@ Result<bool> Parser::create_chardev(const Opts& o, const std::string& loc) {
     c.filename = b;
   }
   if (c.mux) c.filename = "mux";
+  c.location = loc;
   cfg_.chardevs.push_back(std::move(c));
   return false;
 }

@@ -57,6 +57,9 @@ struct ChardevConfig {
   // given ("disconnected:unix:/p,server=on", "null", "stdio", "mux", ...);
   // empty for fd sockets. The opener knows the bound address and may refine it.
   std::string filename;
+  // The option as typed ("-chardev socket,id=x,..." or "-qmp unix:..."):
+  // QEMU prefixes the chardev's errors and notices with it.
+  std::string location;
 };
 
 // -mon chardev=ID,mode=readline|control,pretty=on (and -qmp/-monitor).
@@ -81,7 +84,7 @@ struct ObjectConfig {
   // Every property as given (already type-checked), for query/reporting.
   std::map<std::string, std::string> props;
   // Additions (cmdline). qom_type may also be "secret" (props: data, file,
-  // format, iv, keyid; `secret_data` holds the loaded value) and "iothread".
+  // format, iv; `secret_data` holds the data or the file's contents).
   std::vector<uint16_t> host_nodes;
   std::string policy = "default";  // default|preferred|bind|interleave
   uint32_t prealloc_threads = 1;
@@ -167,7 +170,9 @@ struct Config {
   std::vector<StderrLine> messages;
   std::string accel = "tcg";  // the accelerator in use after fallbacks
   std::map<std::string, std::string> accel_props;
-  bool ram_size_set = false;  // -m size / memory.size given
+  // -m size / memory.size given. Without it ram_size is the machine's
+  // default: 128 MiB for pc/q35, 0 for "none", or the memory-backend's size.
+  bool ram_size_set = false;
   unsigned smp_sockets = 1, smp_dies = 1, smp_clusters = 1, smp_cores = 1, smp_threads = 1;
   std::vector<std::string> cpu_features;    // -cpu MODEL,feat... as given
   std::optional<std::string> process_name;  // -name process=

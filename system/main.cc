@@ -10,10 +10,12 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "migration/migration.h"
+#include "migration/options.h"
 #include "monitor/fdsets.h"
 #include "monitor/monitor.h"
 #include "system/cmdline.h"
@@ -25,8 +27,21 @@
 namespace migemu {
 namespace {
 
+// error_report's prefixes: an ISO 8601 time with -msg timestamp=on, the
+// guest name with -msg guest-name=on, then the program name.
+void report(const std::string& text, bool timestamp, const std::optional<std::string>& guest) {
+  if (timestamp) {
+    GDateTime* now = g_date_time_new_now_utc();
+    GCharPtr iso(g_date_time_format_iso8601(now));
+    g_date_time_unref(now);
+    fprintf(stderr, "%s ", iso.get());
+  }
+  if (guest) fprintf(stderr, "%s ", guest->c_str());
+  fprintf(stderr, "%s: %s\n", g_get_prgname(), text.c_str());
+}
+
 [[noreturn]] void die(const std::string& msg) {
-  fprintf(stderr, "%s: %s\n", g_get_prgname(), msg.c_str());
+  report(msg, false, std::nullopt);
   exit(1);
 }
 
@@ -72,7 +87,9 @@ class Daemonizer {
 
 void write_pidfile(const std::string& path) {
   FILE* f = fopen(path.c_str(), "w");
-  if (!f) die("cannot create PID file: " + std::string(strerror(errno)));
+  if (!f) {
+    die("cannot create PID file: Could not create '" + path + "': " + strerror(errno));
+  }
   fprintf(f, "%d\n", getpid());
   fclose(f);
 }
@@ -82,19 +99,25 @@ int run(int argc, char** argv) {
   g_set_prgname(slash ? slash + 1 : argv[0]);
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  Result<Config> parsed = parse_command_line(args);
-  if (!parsed.ok()) die(parsed.error().desc);
+  ParseDiagnostics diag;
+  Result<Config> parsed = parse_command_line(args, &diag);
+  // Warnings and notes QEMU prints while it parses, in order.
+  for (const StderrLine& line : diag.messages) {
+    if (line.report) {
+      report(line.text, line.timestamp, line.guest_name);
+    } else {
+      fprintf(stderr, "%s\n", line.text.c_str());
+    }
+  }
+  if (!parsed.ok()) {
+    report(parsed.error().desc, diag.error_timestamp, diag.error_guest_name);
+    return 1;
+  }
   Config& cfg = *parsed;
-  switch (cfg.action) {
-    case Config::Action::PrintVersion:
-      fputs(version_text().c_str(), stdout);
-      return 0;
-    case Config::Action::PrintHelp:
-    case Config::Action::PrintMachineHelp:
-      fputs(help_text().c_str(), stdout);
-      return 0;
-    case Config::Action::Run:
-      break;
+  if (cfg.action != Config::Action::Run) {
+    // -version, -help, -machine help and QemuOpts help texts.
+    fputs(cfg.output_text.c_str(), stdout);
+    return cfg.exit_status;
   }
   // A peer hanging up on a monitor must not kill the process.
   signal(SIGPIPE, SIG_IGN);
@@ -112,9 +135,17 @@ int run(int argc, char** argv) {
   }
   for (const ChardevConfig& c : cfg.chardevs) {
     auto chr = create_chardev(c);
-    if (!chr.ok()) die("-chardev " + c.id + ": " + chr.error().desc);
+    if (!chr.ok()) die((c.location.empty() ? "-chardev " + c.id : c.location) + ": " + chr.error().desc);
     Status st = monitors().add_chardev(std::move(*chr));
     if (!st.ok()) die(st.error().desc);
+  }
+  // migration_object_init: -global migration.* and -only-migratable.
+  {
+    std::vector<std::string> warnings;
+    Status st = migration_options().apply_globals(cfg.globals, &warnings);
+    for (const auto& w : warnings) fprintf(stderr, "%s: %s\n", g_get_prgname(), w.c_str());
+    if (!st.ok()) die(st.error().desc);
+    migration_options().set_only_migratable(cfg.only_migratable);
   }
   for (const MonitorConfig& m : cfg.monitors) {
     Status st = monitors().add_monitor(m.chardev, m.control, m.pretty);
