@@ -124,12 +124,15 @@ void IncomingMigration::run() {
   Result<migration::LoadOutcome> r = migration::load_stream(*file, target);
   if (!r.ok()) {
     std::string desc = r.error().desc;
-    post_to_main([desc] {
-      // A 7.2 destination reports the load error and exits with status 1.
+    MigrationState& owner = owner_;
+    post_to_main([desc, &owner] {
+      // A 7.2 destination reports the load error, announces `failed` and
+      // exits with status 1 (process_incoming_migration_co).
       std::istringstream lines(desc);
       std::string line;
       while (std::getline(lines, line)) fprintf(stderr, "%s: %s\n", g_get_prgname(), line.c_str());
       fflush(stderr);
+      owner.set_incoming_state(MigrationStatus::kActive, MigrationStatus::kFailed);
       monitors().flush_all();
       exit(EXIT_FAILURE);
     });

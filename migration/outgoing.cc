@@ -199,6 +199,7 @@ Status OutgoingMigration::setup() {
   if (owner_.tuning().events) {
     post_to_main([] { qapi::qapi_event_send_migration_pass(1); });
   }
+  if (!runstate().running_any_thread()) ram_.set_phase(migration::RamSender::Phase::kDowntime);
   ram_.write_setup_section(*file_, views_);
   if (file_->error()) return generic_error(errno_text(file_->error()));
   setup_time_ms_.store((now_us() - start_us_) / 1000);
@@ -336,6 +337,9 @@ Status OutgoingMigration::iterate_until_converged() {
         pending = dirty_pages_ * kTargetPageSize;
       }
       if (pending == 0 || pending < threshold_bytes_) return {};  // converged: complete
+      // Bytes count as precopy only while the guest runs (ram_transferred_add).
+      ram_.set_phase(runstate().running_any_thread() ? migration::RamSender::Phase::kPrecopy
+                                                     : migration::RamSender::Phase::kDowntime);
       ram_.begin_part(*file_);
       MIGEMU_TRY(send_dirty_pages(false));
       ram_.end_part(*file_);

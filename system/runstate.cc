@@ -107,6 +107,7 @@ void RunStateMachine::set(RunState s) {
     abort();
   }
   state_ = s;
+  running_.store(s == R::kRunning, std::memory_order_relaxed);
 }
 
 void RunStateMachine::notify(bool running) {

@@ -3,6 +3,7 @@
 // Main thread only.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -17,6 +18,9 @@ class RunStateMachine {
  public:
   RunState state() const { return state_; }
   bool is_running() const { return state_ == RunState::kRunning; }
+  // Any thread: whether the guest runs (migration threads attribute bytes
+  // to precopy or downtime by it).
+  bool running_any_thread() const { return running_.load(std::memory_order_relaxed); }
   bool check(RunState s) const { return state_ == s; }
   // "Resetting the Virtual Machine is required" states.
   bool needs_reset() const;
@@ -43,6 +47,7 @@ class RunStateMachine {
  private:
   void notify(bool running);
   RunState state_ = RunState::kPrelaunch;
+  std::atomic<bool> running_{false};
   std::vector<Listener> listeners_;
 };
 
