@@ -21,7 +21,10 @@ using qapi::MigrationStatus;
 IncomingMigration::IncomingMigration(MigrationState& owner) : owner_(owner) {}
 
 IncomingMigration::~IncomingMigration() {
-  if (channel_) channel_->shutdown();
+  {
+    std::lock_guard<std::mutex> lk(channel_mu_);
+    if (channel_) channel_->shutdown();
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -141,6 +144,15 @@ void IncomingMigration::run() {
   if (rp) {
     migration::write_rp_shut(*rp, 0);
     rp->flush();
+  }
+  // The incoming state is torn down: the peer sees the connection close.
+  rp.reset();
+  file.reset();
+  {
+    std::optional<MigrationChannel> closing;
+    std::lock_guard<std::mutex> lk(channel_mu_);
+    closing = std::move(channel_);
+    channel_.reset();
   }
   migration::LoadOutcome out = std::move(*r);
   MigrationState& owner = owner_;

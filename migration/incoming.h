@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -32,6 +33,7 @@ class IncomingMigration {
 
   MigrationState& owner_;
   NetListener listener_;
+  std::mutex channel_mu_;  // the loader closes the channel when done
   std::optional<MigrationChannel> channel_;
   std::thread thread_;
 };

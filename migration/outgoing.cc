@@ -2,8 +2,10 @@
 
 #include <glib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 
 #include "migration/savevm.h"
@@ -31,6 +33,19 @@ int64_t now_us() {
 
 std::string errno_text(int err) {
   return strerror(err < 0 ? -err : err);
+}
+
+// What QEMU's channel says when a write fails (qio_channel_*_writev).
+std::string write_error_text(const MigrationUri& uri, int fd, const migration::QemuFile& f) {
+  if (f.io_errno() == 0) return errno_text(f.error());
+  const char* what = "socket";
+  if (uri.kind == MigrationUri::Kind::Exec) {
+    what = "command";
+  } else if (uri.kind == MigrationUri::Kind::Fd) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISSOCK(st.st_mode)) what = "file";
+  }
+  return std::string("Unable to write to ") + what + ": " + strerror(f.io_errno());
 }
 
 }  // namespace
@@ -201,7 +216,7 @@ Status OutgoingMigration::setup() {
   }
   if (!runstate().running_any_thread()) ram_.set_phase(migration::RamSender::Phase::kDowntime);
   ram_.write_setup_section(*file_, views_);
-  if (file_->error()) return generic_error(errno_text(file_->error()));
+  if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
   setup_time_ms_.store((now_us() - start_us_) / 1000);
   window_start_us_ = now_us();
   window_start_bytes_ = file_->bytes_transferred();
@@ -288,7 +303,7 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
     dirty_pages_--;
     cursor_page_ = page + 1;
     ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
-    if (file_->error()) return generic_error(errno_text(file_->error()));
+    if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     sent++;
     if (!unlimited) {
       if (file_->rate_limit_exceeded()) break;
@@ -343,7 +358,7 @@ Status OutgoingMigration::iterate_until_converged() {
       ram_.begin_part(*file_);
       MIGEMU_TRY(send_dirty_pages(false));
       ram_.end_part(*file_);
-      if (file_->error()) return generic_error(errno_text(file_->error()));
+      if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     }
     update_window(false);
     if (file_->rate_limit_exceeded()) {
@@ -393,7 +408,7 @@ Status OutgoingMigration::complete() {
   auto devices = migration::none_machine_devices(timer, gs);
   migration::save_device_state(*file_, devices);
   file_->flush();
-  if (file_->error()) return generic_error(errno_text(file_->error()));
+  if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
   // With a return path, 7.2 completes only once the destination said SHUT(0).
   if (rp_file_) MIGEMU_TRY(wait_for_return_path_shut());
   int64_t end = now_us();
@@ -439,6 +454,8 @@ void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::s
     } else {
       if (final_state == MigrationStatus::kFailed) {
         owner.error_desc_ = error;
+        // migrate_fd_cleanup reports the migration's error on stderr.
+        if (error) fprintf(stderr, "%s: %s\n", g_get_prgname(), error->c_str());
         if (migration_status_is_running(cur)) owner.set_state(cur, MigrationStatus::kFailed);
       } else if (cur == MigrationStatus::kCancelling) {
         owner.set_state(MigrationStatus::kCancelling, MigrationStatus::kCancelled);

@@ -176,6 +176,8 @@ void QemuFile::flush() {
   if (last_error_ == 0) {
     int r = channel_->write_all(buf_.data(), size_);
     if (r < 0) {
+      // QEMU reports -EIO but keeps the channel's own error for the message.
+      if (io_errno_ == 0) io_errno_ = -r;
       set_error(-EIO);
     } else {
       transferred_.fetch_add(size_, std::memory_order_relaxed);

@@ -76,6 +76,9 @@ class QemuFile {
   // ---- errors
   // 0, or the first error as a negative errno.
   int error() const { return last_error_; }
+  // The errno of the first failed write on the channel (0 if none): what
+  // QEMU's "Unable to write to socket: ..." message names.
+  int io_errno() const { return io_errno_; }
   // Keeps the first non-zero error only.
   void set_error(int err);
   // Sets -EIO (if no error yet) and unblocks I/O in any thread.
@@ -148,6 +151,7 @@ class QemuFile {
   size_t pos_ = 0;   // reader: next byte; writer: unused
   size_t size_ = 0;  // reader: valid bytes; writer: buffered bytes
   int last_error_ = 0;
+  int io_errno_ = 0;
   std::atomic<bool> shutdown_{false};
   std::atomic<uint64_t> transferred_{0};
   int64_t rate_limit_max_ = 0;

@@ -11,6 +11,7 @@ test here also passes QEMU -> QEMU (``MIGEMU_BIN=/usr/bin/qemu-system-x86_64``,
 see migration_helpers for how the workload is produced on QEMU).
 """
 
+import json
 import os
 import re
 import socket
@@ -279,9 +280,31 @@ def test_hmp_migrate_info_migrate_and_second_migration(mig):
 # cancel, commands refused while active
 
 
+INFO_MIGRATE_ACTIVE = re.compile(
+    re.escape(INFO_MIGRATE_GLOBALS) +
+    r"Migration status: active\r\n"
+    r"total time: \d+ ms\r\n"
+    r"expected downtime: \d+ ms\r\n"
+    r"setup: \d+ ms\r\n"
+    r"transferred ram: \d+ kbytes\r\n"
+    r"throughput: \d+\.\d\d mbps\r\n"
+    r"remaining ram: [1-9]\d* kbytes\r\n"
+    r"total ram: 65536 kbytes\r\n"
+    r"duplicate: \d+ pages\r\n"
+    r"skipped: 0 pages\r\n"
+    r"normal: [1-9]\d* pages\r\n"
+    r"normal bytes: \d+ kbytes\r\n"
+    r"dirty sync count: \d+\r\n"
+    r"page size: 4 kbytes\r\n"
+    r"multifd bytes: 0 kbytes\r\n"
+    r"pages-per-second: \d+\r\n"
+    r"(?:dirty pages rate: \d+ pages\r\n)?"
+    r"precopy ram: \d+ kbytes\r\n\Z")
+
+
 def test_cancel_then_migrate_again(mig):
     src = mig.vm("migemu", "src", hmp=True)
-    dst = mig.vm("migemu", "dst", incoming="tcp")
+    dst = mig.vm("migemu", "dst", incoming="tcp", hmp=True)
     fill_random(src.memfile, 0, 32 * MiB, seed=21)
     src.set_params(max_bandwidth=4 * MiB)
     src.cmd("migrate", {"uri": dst.uri})
@@ -291,6 +314,16 @@ def test_cancel_then_migrate_again(mig):
     info = src.query_migrate()
     assert info["status"] == "active" and set(info) == ACTIVE_KEYS, info
     assert 0 < info["ram"]["transferred"] < 32 * MiB and info["ram"]["remaining"] > 0, info
+    assert info["ram"]["precopy-bytes"] == info["ram"]["transferred"], info
+    text = src.hmp_cmd("info migrate")
+    assert INFO_MIGRATE_ACTIVE.match(text), "info migrate on an active source:\n" + text
+    # destination view while loading: the listener is still there (reference 3.2, 2.5)
+    assert dst.query_migrate() == {"status": "active", "socket-address": [
+        {"port": str(dst.port), "ipv4": True, "host": "127.0.0.1", "type": "inet"}]}
+    assert dst.hmp_cmd("info migrate") == (
+        INFO_MIGRATE_GLOBALS + "Migration status: active\r\ntotal time: 0 ms\r\n"
+        "socket address: [\r\n\ttcp:127.0.0.1:%d\r\n]\r\n" % dst.port)
+    assert dst.hmp_cmd("info status") == "VM status: paused (inmigrate)\r\n"
     # commands refused while a migration runs
     busy = {"error": {"class": "GenericError", "desc": "There's a migration process in progress"}}
     assert src.cmd_raw("migrate", {"uri": dst.uri}) == busy
@@ -464,3 +497,58 @@ def test_auto_converge(mig):
     assert src.digest() == dst2.digest()
     if not src.is_qemu:
         assert src.workload_info()["throttle-percentage"] == 0  # throttling ends with the migration
+
+
+# ---------------------------------------------------------------------------
+# the knobs used above, byte for byte against QEMU (differential)
+
+
+def test_capabilities_and_parameters_differential(differ):
+    """query/set of the capabilities and parameters the tests above rely on
+    (events, pause-before-switchover, auto-converge, return-path;
+    max-bandwidth, downtime-limit, cpu-throttle-*), their range errors, and
+    the HMP views/setters, byte-identical with QEMU 7.2."""
+    def qmp(q, name, args=None):
+        msg = {"execute": name}
+        if args is not None:
+            msg["arguments"] = args
+        q.send(json.dumps(msg).encode(), msgs=1)
+
+    def hmc(q, line):
+        qmp(q, "human-monitor-command", {"command-line": line})
+
+    def script(s):
+        s.launch_std()
+        q = s.qmp(negotiate=True)
+        qmp(q, "query-migrate-capabilities")
+        qmp(q, "query-migrate-parameters")
+        qmp(q, "migrate-set-capabilities", {"capabilities": [
+            {"capability": c, "state": True}
+            for c in ("events", "pause-before-switchover", "auto-converge", "return-path")]})
+        qmp(q, "query-migrate-capabilities")
+        qmp(q, "migrate-set-capabilities", {"capabilities": [{"capability": "bogus", "state": True}]})
+        qmp(q, "migrate-set-parameters", {"max-bandwidth": 33554432, "downtime-limit": 100,
+                                          "cpu-throttle-initial": 30, "cpu-throttle-increment": 5,
+                                          "max-cpu-throttle": 90, "throttle-trigger-threshold": 60})
+        qmp(q, "query-migrate-parameters")
+        for bad in ({"downtime-limit": 2000001}, {"cpu-throttle-initial": 0},
+                    {"cpu-throttle-initial": 100}, {"cpu-throttle-increment": 101},
+                    {"max-cpu-throttle": 100}, {"throttle-trigger-threshold": 0},
+                    {"max-bandwidth": -1}, {"downtime-limit": "x"}):
+            qmp(q, "migrate-set-parameters", bad)
+        qmp(q, "query-migrate-parameters")
+        hmc(q, "info migrate_capabilities")
+        hmc(q, "info migrate_parameters")
+        hmc(q, "migrate_set_parameter max-bandwidth 100")
+        hmc(q, "migrate_set_parameter downtime-limit 1k")
+        hmc(q, "migrate_set_parameter max-bandwidth 1x")
+        hmc(q, "migrate_set_capability auto-converge off")
+        hmc(q, "migrate_set_capability bogus on")
+        hmc(q, "info migrate_parameters")
+        hmc(q, "info migrate")
+        qmp(q, "query-migrate")
+        qmp(q, "migrate_cancel")
+        qmp(q, "migrate-continue", {"state": "pre-switchover"})
+        qmp(q, "migrate-continue", {"state": "bogus"})
+        qmp(q, "query-migrate")
+    differ(script)

@@ -135,3 +135,28 @@ def test_migemu_with_workload_to_qemu(mig):
     dst.cmd("cont")
     dst.wait_event(lambda e: e["event"] == "RESUME")
     quit_cleanly(dst)
+
+
+@pytest.mark.parametrize("direction", ["qemu-to-migemu", "migemu-to-qemu", "migemu-to-migemu"])
+def test_return_path(mig, direction):
+    """Capability return-path on the source: OPEN_RETURN_PATH + PING(1) in the
+    stream, PONG and, at the end, SHUT(0) back from the destination; a 7.2
+    source does not report ``completed`` before it has read SHUT(0)."""
+    a, b = direction.split("-to-")
+    src = mig.vm(a, "src")
+    dst = mig.vm(b, "dst", incoming="unix")
+    fill_pattern(src.memfile, src.ram, seed=34)
+    src.set_caps(return_path=True)
+    caps = {c["capability"]: c["state"] for c in src.cmd("query-migrate-capabilities")}
+    assert caps["return-path"] is True
+    src.cmd("migrate", {"uri": dst.uri})
+    info = src.wait_source_completed()
+    dst.wait_status("completed")
+    check_completed_info(info, src.ram)
+    src.pump()
+    check_source_events(event_tokens(src.events()))
+    assert dst.run_state()["status"] == "running"
+    ok, at = files_equal(src.memfile, dst.memfile)
+    assert ok, at
+    assert src.digest() == dst.digest()
+    quit_cleanly(dst)
