@@ -105,11 +105,18 @@ void IncomingMigration::run() {
   std::unique_ptr<migration::QemuFile> rp;
   migration::LoadTarget target;
   target.machine_name = "none";
+  // Pages already zero need no work for ZERO records; shared file/memfd
+  // RAM takes full pages through pwrite (no page fault per page).
+  std::vector<std::vector<uint64_t>> known_zero;
+  known_zero.reserve(guest_memory().blocks().size());
   for (RamBlock* b : guest_memory().blocks()) {
+    known_zero.push_back(b->known_zero_bitmap());
     migration::RamBlockView v;
     v.idstr = b->idstr();
     v.host = b->host();
     v.used_length = b->used_length();
+    v.known_zero = &known_zero.back();
+    if (b->file_backed() && b->shared()) v.fd = b->fd();
     target.ram_blocks.push_back(v);
   }
   migration::GlobalState gs;

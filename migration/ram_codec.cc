@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <unistd.h>
 
 namespace migemu::migration {
 
@@ -22,6 +23,15 @@ bool buffer_is_zero(const uint8_t* p, size_t len) {
   }
   return true;
 }
+
+namespace {
+// The page at `addr` is about to hold data: it is no longer known to be zero.
+void forget_zero(RamBlockView& b, uint64_t addr) {
+  if (!b.known_zero) return;
+  uint64_t page = addr / kTargetPageSize;
+  (*b.known_zero)[page >> 6] &= ~(uint64_t{1} << (page & 63));
+}
+}  // namespace
 
 // ------------------------------------------------------------------ sender
 
@@ -332,21 +342,39 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
       }
       case ram_flag::kZero: {
         uint8_t ch = f.get_byte();
-        if (ch != 0 || !buffer_is_zero(host, kTargetPageSize)) {
+        uint64_t page = addr / kTargetPageSize;
+        bool known = ch == 0 && last_block_->known_zero &&
+                     ((*last_block_->known_zero)[page >> 6] >> (page & 63)) & 1;
+        // 7.2 reads the page and writes only if needed; a page known to be
+        // zero is not even read (reading would populate it).
+        if (!known && (ch != 0 || !buffer_is_zero(host, kTargetPageSize))) {
           std::memset(host, ch, kTargetPageSize);
         }
+        if (ch != 0) forget_zero(*last_block_, addr);
         zero_pages_++;
         break;
       }
       case ram_flag::kPage:
-        f.get_buffer(host, kTargetPageSize);
+        if (last_block_->fd >= 0) {
+          uint8_t buf[kTargetPageSize];
+          if (f.get_buffer(buf, kTargetPageSize) == kTargetPageSize &&
+              pwrite(last_block_->fd, buf, kTargetPageSize, static_cast<off_t>(addr)) !=
+                  static_cast<ssize_t>(kTargetPageSize)) {
+            std::memcpy(host, buf, kTargetPageSize);
+          }
+        } else {
+          f.get_buffer(host, kTargetPageSize);
+        }
+        forget_zero(*last_block_, addr);
         normal_pages_++;
         break;
       case ram_flag::kCompressPage:
+        forget_zero(*last_block_, addr);
         ret = load_compressed(f, host, log);
         normal_pages_++;
         break;
       case ram_flag::kXbzrle:
+        forget_zero(*last_block_, addr);
         if (load_xbzrle(f, host, log) < 0) {
           log.error("Failed to decompress XBZRLE page at %" PRIx64, addr);
           ret = -EINVAL;

@@ -59,6 +59,14 @@ struct RamBlockView {
   uint64_t page_size = 4096;  // backing page size (postcopy setup entries)
   uint64_t gpa = 0;           // guest-physical base (x-ignore-shared setup entries)
   bool ignored = false;       // x-ignore-shared on and the block is shared
+  // Destination only, optional: pages known to be zero already (bit set), so
+  // a ZERO record for them needs no memory access at all; the loader clears
+  // a page's bit when it writes the page.
+  std::vector<uint64_t>* known_zero = nullptr;
+  // Destination only, optional: the shared file or memfd behind `host`
+  // (mapped from offset 0). Full pages are then written with pwrite, which
+  // fills the page cache without a page fault per page.
+  int fd = -1;
 };
 
 // Statistics for query-migrate's "ram" object. Atomic: the migration thread

@@ -161,8 +161,8 @@ def test_anonymous_ram_tcp(mig):
     check_completed_info(info, 128 * MiB)
     assert info["ram"]["normal"] + info["ram"]["duplicate"] == 128 * MiB // PAGE
     dst.pump()
-    # -incoming on the command line: setup happened before the QMP client connected
-    check_dest_events(event_tokens(dst.events()), setup=False)
+    # -incoming on the command line: setup was emitted while the QMP client connected
+    check_dest_events(event_tokens(dst.events()), setup=None)
     assert dst.run_state()["status"] == "running"
     assert src.digest() == before == dst.digest()
 
@@ -189,7 +189,7 @@ def test_runstates(mig, case):
                             dst_state={"src-stopped": "paused", "src-prelaunch": "prelaunch",
                                        "dst-S": "paused"}[case])
     dst.pump()
-    check_dest_events(event_tokens(dst.events()), resumes=False, setup=False)
+    check_dest_events(event_tokens(dst.events()), resumes=False, setup=None)
     # a stopped destination can be started and then runs
     dst.cmd("cont")
     dst.wait_event(lambda e: e["event"] == "RESUME")
@@ -347,7 +347,9 @@ def test_cancel_then_migrate_again(mig):
     assert rc == 1, (rc, dst.stderr())
     lines = dst.stderr().splitlines()
     assert lines and re.fullmatch(r"[^:]+: load of migration failed: .+", lines[-1]), lines
-    assert event_tokens(dst.events()) == ["MIGRATION:active", "MIGRATION:failed"]
+    # (setup: emitted while QMP connected, may have been missed)
+    failed = ["MIGRATION:active", "MIGRATION:failed"]
+    assert event_tokens(dst.events()) in (failed, ["MIGRATION:setup"] + failed)
 
     dst2 = mig.vm("migemu", "dst2", incoming="unix")
     src.set_params(max_bandwidth=0)

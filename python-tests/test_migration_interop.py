@@ -104,7 +104,7 @@ def test_interop_runstate_carried(mig, direction, state):
     assert info["ram"]["precopy-bytes"] == 0 and info["ram"]["downtime-bytes"] == info["ram"]["transferred"]
     dst.pump()
     check_source_events(event_tokens(src.events()[n:]), running=False)
-    check_dest_events(event_tokens(dst.events()), resumes=False, setup=False)
+    check_dest_events(event_tokens(dst.events()), resumes=False, setup=None)
     assert src.run_state()["status"] == "postmigrate"
     assert dst.run_state() == {"status": state, "singlestep": False, "running": False}
     ok, at = files_equal(src.memfile, dst.memfile)

@@ -709,6 +709,20 @@ void for_each_run(const RamBlock& b, int pagemap, uint64_t first, uint64_t count
   }
 }
 
+}  // namespace
+
+std::vector<uint64_t> RamBlock::known_zero_bitmap() const {
+  std::vector<uint64_t> bits((pages() + 63) / 64, 0);
+  Fd pagemap(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+  for_each_run(*this, pagemap.get(), 0, pages(), [&](uint64_t first, uint64_t n, bool hole) {
+    if (!hole) return;
+    for (uint64_t p = first; p < first + n; p++) bits[p >> 6] |= uint64_t{1} << (p & 63);
+  });
+  return bits;
+}
+
+namespace {
+
 Sha256::Digest hash_chunk(const ChunkTask& t, int pagemap) {
   Sha256 s;
   uint64_t zero = 0;

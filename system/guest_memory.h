@@ -131,6 +131,10 @@ class RamBlock {
   // migration_bitmap_sync adds to its dirty page count. A page written
   // after its bit was taken shows up in a later sync: nothing is lost.
   uint64_t sync_dirty(std::vector<uint64_t>& into);
+  // One bit per page, set where the page is known to read as zero without
+  // looking at it (never populated anonymous memory, a hole in the file).
+  // Call while nothing writes the block (an incoming migration's start).
+  std::vector<uint64_t> known_zero_bitmap() const;
   // Bits currently set in the log (a racy snapshot; the log is unchanged).
   uint64_t dirty_count() const;
 
