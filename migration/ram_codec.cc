@@ -295,6 +295,7 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
       }
     }
 
+    if ((flags & ~ram_flag::kContinue) != ram_flag::kPage) flush_pending_pages();
     switch (flags & ~ram_flag::kContinue) {
       case ram_flag::kMemSize: {
         uint64_t total = addr;
@@ -356,12 +357,16 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
       }
       case ram_flag::kPage:
         if (last_block_->fd >= 0) {
-          uint8_t buf[kTargetPageSize];
-          if (f.get_buffer(buf, kTargetPageSize) == kTargetPageSize &&
-              pwrite(last_block_->fd, buf, kTargetPageSize, static_cast<off_t>(addr)) !=
-                  static_cast<ssize_t>(kTargetPageSize)) {
-            std::memcpy(host, buf, kTargetPageSize);
+          // Runs of consecutive pages go to the file in one pwrite.
+          if (wc_block_ != last_block_ || wc_addr_ + wc_buf_.size() != addr ||
+              wc_buf_.size() >= kWriteCombineMax) {
+            flush_pending_pages();
+            wc_block_ = last_block_;
+            wc_addr_ = addr;
           }
+          size_t at = wc_buf_.size();
+          wc_buf_.resize(at + kTargetPageSize);
+          f.get_buffer(wc_buf_.data() + at, kTargetPageSize);
         } else {
           f.get_buffer(host, kTargetPageSize);
         }
@@ -396,7 +401,29 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
     }
     if (!ret) ret = f.error();
   }
+  flush_pending_pages();
   return ret;
+}
+
+void RamLoader::flush_pending_pages() {
+  if (wc_buf_.empty()) return;
+  const uint8_t* p = wc_buf_.data();
+  size_t left = wc_buf_.size();
+  off_t off = static_cast<off_t>(wc_addr_);
+  while (left > 0) {
+    ssize_t n = pwrite(wc_block_->fd, p, left, off);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      // Not writable through the file: through the mapping, then.
+      std::memcpy(wc_block_->host + off, p, left);
+      break;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+    off += n;
+  }
+  wc_buf_.clear();
+  wc_block_ = nullptr;
 }
 
 }  // namespace migemu::migration

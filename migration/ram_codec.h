@@ -165,6 +165,13 @@ class RamLoader {
   uint64_t xbzrle_pages() const { return xbzrle_pages_; }
 
  private:
+  // Pages for a file-backed block, written together (one pwrite per run).
+  static constexpr size_t kWriteCombineMax = 256 * 1024;
+  void flush_pending_pages();
+  std::vector<uint8_t> wc_buf_;
+  RamBlockView* wc_block_ = nullptr;
+  uint64_t wc_addr_ = 0;
+
   RamBlockView* find(std::string_view id);
   int load_xbzrle(QemuFile& f, uint8_t* host, LoadLog& log);
   int load_compressed(QemuFile& f, uint8_t* host, LoadLog& log);
