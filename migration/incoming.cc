@@ -62,6 +62,7 @@ Status IncomingMigration::start(const MigrationUri& uri, Monitor* mon) {
       return {};
     }
   }
+  addrs_ = listener_.addresses();
   listener_.set_accept_callback([this](Fd client) {
     // 7.2 takes the first connection as the main channel and stops listening.
     listener_.disconnect();
@@ -73,7 +74,7 @@ Status IncomingMigration::start(const MigrationUri& uri, Monitor* mon) {
 
 std::vector<qapi::SocketAddress> IncomingMigration::socket_addresses() const {
   std::vector<qapi::SocketAddress> out;
-  for (const ListenAddress& a : listener_.addresses()) {
+  for (const ListenAddress& a : addrs_) {
     qapi::SocketAddress sa;
     if (a.kind == ListenAddress::Kind::Inet) {
       sa.type = qapi::SocketAddressType::kInet;

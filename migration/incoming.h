@@ -33,6 +33,9 @@ class IncomingMigration {
 
   MigrationState& owner_;
   NetListener listener_;
+  // What was bound; reported (as 7.2 does) until the incoming state is torn
+  // down at completion, even after the listener stopped listening.
+  std::vector<ListenAddress> addrs_;
   std::mutex channel_mu_;  // the loader closes the channel when done
   std::optional<MigrationChannel> channel_;
   std::thread thread_;

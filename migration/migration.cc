@@ -181,7 +181,7 @@ Status MigrationState::start_incoming(const std::string& uri, bool from_command_
 qapi::MigrationInfo MigrationState::query() const {
   qapi::MigrationInfo info;
   // Destination view first, then the source's overrides (qmp_query_migrate).
-  if (incoming_) {
+  if (incoming_ && incoming_status_.load() != MigrationStatus::kCompleted) {
     auto addrs = incoming_->socket_addresses();
     if (!addrs.empty()) info.socket_address = std::move(addrs);
   }
