@@ -14,20 +14,11 @@
 namespace migemu {
 
 Status NetListener::listen_inet(const std::string& host, const std::string& port, int backlog) {
-  addrinfo hints{};
-  hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) {
-    return generic_error("address resolution failed for " + host + ":" + port + ": " +
-                         gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+  auto res = resolve_address(host, port, true, AF_UNSPEC);
+  if (!res.ok()) return res.take_error();
   int last_err = 0;
   std::string bound_port = port;
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = res->get(); ai; ai = ai->ai_next) {
     Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
     if (!fd.valid()) {
       last_err = errno;

@@ -38,6 +38,22 @@ Result<sockaddr_un> make_unix_sockaddr(const UnixAddress& addr, socklen_t* len) 
 
 }  // namespace
 
+Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port,
+                                    bool passive, int family) {
+  addrinfo hints{};
+  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const char* node = host.empty() && passive ? nullptr : host.c_str();
+  int rc = getaddrinfo(node, port.c_str(), &hints, &res);
+  if (rc != 0) {
+    return generic_error("address resolution failed for " + host + ":" + port + ": " +
+                         gai_strerror(rc));
+  }
+  return AddrInfoPtr(res, freeaddrinfo);
+}
+
 void set_nonblocking(int fd, bool on) {
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return;
@@ -73,19 +89,11 @@ Result<Fd> unix_connect(const UnixAddress& addr) {
 
 Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv4_only,
                       bool ipv6_only) {
-  addrinfo hints{};
-  hints.ai_flags = AI_PASSIVE;
-  hints.ai_family = ipv4_only ? AF_INET : ipv6_only ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) {
-    return generic_error("address resolution failed for " + host + ":" + port + ": " +
-                         gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+  auto res = resolve_address(host, port, true,
+                             ipv4_only ? AF_INET : ipv6_only ? AF_INET6 : AF_UNSPEC);
+  if (!res.ok()) return res.take_error();
   int last_err = 0;
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = res->get(); ai; ai = ai->ai_next) {
     Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
     if (!fd.valid()) {
       last_err = errno;
@@ -100,18 +108,10 @@ Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv
 }
 
 Result<Fd> tcp_connect(const std::string& host, const std::string& port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) {
-    return generic_error("address resolution failed for " + host + ":" + port + ": " +
-                         gai_strerror(rc));
-  }
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> owned(res, freeaddrinfo);
+  auto res = resolve_address(host, port, false, AF_UNSPEC);
+  if (!res.ok()) return res.take_error();
   int last_err = 0;
-  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+  for (addrinfo* ai = res->get(); ai; ai = ai->ai_next) {
     Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
     if (!fd.valid()) {
       last_err = errno;

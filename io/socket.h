@@ -2,6 +2,9 @@
 // accept, and recvmsg with SCM_RIGHTS fd passing. All fds are close-on-exec.
 #pragma once
 
+#include <netdb.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,12 @@ struct UnixAddress {
   bool abstract = false;
   bool tight = true;
 };
+
+using AddrInfoPtr = std::unique_ptr<addrinfo, void (*)(addrinfo*)>;
+// getaddrinfo for a stream socket, with QEMU's "address resolution failed"
+// error. passive: for bind (an empty host means every local address).
+Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port,
+                                    bool passive, int family);
 
 Result<Fd> unix_listen(const UnixAddress& addr);
 Result<Fd> unix_connect(const UnixAddress& addr);
