@@ -92,8 +92,12 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     return generic_error("Can't migrate the vm that was paused due to previous migration");
   }
   if (blk || inc) {
-    // The Debian 7.2 build has block migration; migemu has no disks to copy.
-    return generic_error("migemu has no block devices: blk/inc block migration is not supported");
+    // Debian's 7.2 has block migration; with no block devices (migemu has
+    // none) it copies nothing and the migration runs as usual.
+    if (migration_options().capability(qapi::MigrationCapability::kBlock) ||
+        migration_options().snapshot().block_incremental) {
+      return generic_error("Command options are incompatible with current migration capabilities");
+    }
   }
   MIGEMU_TRY(migration_options().check_supported_for_start());
   // migrate_init: a fresh migration.

@@ -334,6 +334,7 @@ class VM:
 
     # -- lifecycle -----------------------------------------------------------
     def start(self):
+        self.t_start = time.time()
         self.inst.start()
         self.qmp = QMPClient(connect_unix(self.inst.path("qmp.sock"), 10, self.inst.alive),
                              "qmp-" + self.name)
@@ -411,6 +412,19 @@ class VM:
             if "event" in m:
                 out.append(m)
         return out
+
+    def check_event_timestamps(self, slack=2.0):
+        """Event timestamps are the wall clock (within the process's lifetime,
+        microseconds < 10^6) and never go backwards."""
+        last = None
+        now = time.time()
+        for e in self.events():
+            ts = e["timestamp"]
+            t = ts["seconds"] + ts["microseconds"] / 1e6
+            assert 0 <= ts["microseconds"] < 1000000, e
+            assert self.t_start - slack <= t <= now + slack, (e, self.t_start, now)
+            assert last is None or t >= last, ("timestamps go backwards", e, last)
+            last = t
 
     def pump(self, quiet=0.05, timeout=2.0):
         """Read whatever events arrive until ``quiet`` seconds of silence."""
