@@ -11,6 +11,8 @@
 //   qemu72-info-migrate.jsonl  query-migrate replies with the `info migrate`
 //       text taken just before, in each state, source and destination.
 #include <gtest/gtest.h>
+
+#include "tests/test_data.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,21 +34,6 @@ namespace {
 using qapi::MigrationCapabilityStatus;
 using Cap = MigrationCapability;
 
-std::string data_path(const std::string& name) {
-  if (const char* d = getenv("MIGEMU_TEST_DATA_DIR")) return std::string(d) + "/" + name;
-  std::string src = __FILE__;
-  std::string dir = src.substr(0, src.rfind('/'));
-  if (!dir.empty() && dir[0] != '/') {
-    // __FILE__ is relative to the build directory: <build>/tests/<exe>.
-    char exe[4096] = {};
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    std::string e(exe, n > 0 ? static_cast<size_t>(n) : 0);
-    std::string build = e.substr(0, e.rfind('/'));
-    build = build.substr(0, build.rfind('/'));
-    dir = build + "/" + dir;
-  }
-  return dir + "/data/" + name;
-}
 
 std::vector<Dict> read_jsonl(const std::string& name) {
   std::ifstream in(data_path(name));

@@ -4,6 +4,8 @@
 // scripts/check-stream-interop capture) and hostile streams.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
+#include "tests/test_data.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -55,21 +57,6 @@ Bytes fill_pattern(uint64_t size) {
   return m;
 }
 
-std::string data_path(const std::string& name) {
-  if (const char* d = getenv("MIGEMU_TEST_DATA_DIR")) return std::string(d) + "/" + name;
-  std::string src = __FILE__;
-  std::string dir = src.substr(0, src.rfind('/'));
-  if (!dir.empty() && dir[0] != '/') {
-    // __FILE__ is relative to the build directory: <build>/tests/<exe>.
-    char exe[4096] = {};
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    std::string e(exe, n > 0 ? static_cast<size_t>(n) : 0);
-    std::string build = e.substr(0, e.rfind('/'));
-    build = build.substr(0, build.rfind('/'));
-    dir = build + "/" + dir;
-  }
-  return dir + "/data/" + name;
-}
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
