@@ -84,7 +84,9 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
       return generic_error("Cannot resume if there is no paused migration");
     }
   }
-  if (running()) return generic_error("There's a migration process in progress");
+  if (running() || outgoing_busy_) {
+    return generic_error("There's a migration process in progress");
+  }
   RunStateMachine& rs = runstate();
   if (rs.check(RunState::kInmigrate))
     return generic_error("Guest is waiting for an incoming migration");
@@ -137,6 +139,7 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     channel = std::move(*ch);
   }
   outgoing_ = std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel));
+  outgoing_busy_ = true;
   outgoing_->start();
   return {};
 }
@@ -159,9 +162,11 @@ Status MigrationState::continue_from(MigrationStatus state) {
   return {};
 }
 
-void MigrationState::outgoing_finished() {
+void MigrationState::outgoing_finished(const OutgoingMigration* done) {
   // The thread has posted its last message; join it now.
-  if (outgoing_) outgoing_->join();
+  if (outgoing_.get() != done) return;
+  outgoing_->join();
+  outgoing_busy_ = false;
 }
 
 Status MigrationState::start_incoming(const std::string& uri, bool from_command_line) {

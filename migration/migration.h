@@ -75,10 +75,14 @@ class MigrationState {
  private:
   friend class OutgoingMigration;
   friend class IncomingMigration;
-  void outgoing_finished();  // main thread: the thread ended; reap it
+  // Main thread: `done`'s thread reported its end; reap it.
+  void outgoing_finished(const OutgoingMigration* done);
 
   std::atomic<MigrationStatus> status_{MigrationStatus::kNone};
   std::unique_ptr<OutgoingMigration> outgoing_;
+  // Between `migrate` and the thread's final report (its status may already
+  // read completed while it still tidies up).
+  bool outgoing_busy_ = false;
   std::optional<std::string> error_desc_;
 
   std::atomic<MigrationStatus> incoming_status_{MigrationStatus::kNone};

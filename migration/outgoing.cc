@@ -358,7 +358,8 @@ Status OutgoingMigration::iterate_until_converged() {
       ram_.begin_part(*file_);
       MIGEMU_TRY(send_dirty_pages(false));
       ram_.end_part(*file_);
-      if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
+      if (file_->error())
+        return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     }
     update_window(false);
     if (file_->rate_limit_exceeded()) {
@@ -446,7 +447,8 @@ void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::s
   bool was_running = vm_was_running_;
   bool stopped = vm_stopped_by_us_;
   MigrationState& owner = owner_;
-  post_to_main([&owner, final_state, error, was_running, stopped] {
+  const OutgoingMigration* self = this;
+  post_to_main([&owner, self, final_state, error, was_running, stopped] {
     cpu_throttle_stop();
     MigrationStatus cur = owner.status();
     if (final_state == MigrationStatus::kCompleted) {
@@ -471,7 +473,7 @@ void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::s
         }
       }
     }
-    owner.outgoing_finished();
+    owner.outgoing_finished(self);
   });
 }
 
