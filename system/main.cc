@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <glib.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "io/fd_watch.h"
 #include "migration/migration.h"
 #include "migration/options.h"
 #include "monitor/fdsets.h"
@@ -85,6 +87,37 @@ class Daemonizer {
   Fd ready_fd_;
 };
 
+const sigset_t& termination_signals() {
+  static sigset_t set = [] {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGHUP);
+    return s;
+  }();
+  return set;
+}
+
+// qemu_kill_report: "terminating on signal N from pid P (argv0 of P)".
+void report_termination_signal(int sig, pid_t pid) {
+  if (pid == 0) {
+    report("terminating on signal " + std::to_string(sig), false, std::nullopt);
+    return;
+  }
+  std::string name = "<unknown process>";
+  gchar* contents = nullptr;
+  gsize len = 0;
+  std::string path = "/proc/" + std::to_string(pid) + "/cmdline";
+  if (g_file_get_contents(path.c_str(), &contents, &len, nullptr)) {
+    name = contents;  // up to the first NUL: the sender's argv[0]
+    g_free(contents);
+  }
+  report("terminating on signal " + std::to_string(sig) + " from pid " + std::to_string(pid) +
+             " (" + name + ")",
+         false, std::nullopt);
+}
+
 void write_pidfile(const std::string& path) {
   FILE* f = fopen(path.c_str(), "w");
   if (!f) {
@@ -121,6 +154,9 @@ int run(int argc, char** argv) {
   }
   // A peer hanging up on a monitor must not kill the process.
   signal(SIGPIPE, SIG_IGN);
+  // Termination signals are taken from a signalfd on the main loop; block
+  // them before any thread exists so that every thread inherits the mask.
+  sigprocmask(SIG_BLOCK, &termination_signals(), nullptr);
 
   Daemonizer daemon;
   if (cfg.daemonize) daemon.fork_now();
@@ -135,7 +171,8 @@ int run(int argc, char** argv) {
   }
   for (const ChardevConfig& c : cfg.chardevs) {
     auto chr = create_chardev(c);
-    if (!chr.ok()) die((c.location.empty() ? "-chardev " + c.id : c.location) + ": " + chr.error().desc);
+    if (!chr.ok())
+      die((c.location.empty() ? "-chardev " + c.id : c.location) + ": " + chr.error().desc);
     Status st = monitors().add_chardev(std::move(*chr));
     if (!st.ok()) die(st.error().desc);
   }
@@ -172,13 +209,18 @@ int run(int argc, char** argv) {
 
   GMainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
   vm().on_exit = [&loop] { g_main_loop_quit(loop.get()); };
-  auto on_signal = +[](gpointer) -> gboolean {
-    vm().request_shutdown(qapi::ShutdownCause::kHostSignal);
-    return G_SOURCE_CONTINUE;
-  };
-  g_unix_signal_add(SIGTERM, on_signal, nullptr);
-  g_unix_signal_add(SIGINT, on_signal, nullptr);
-  g_unix_signal_add(SIGHUP, on_signal, nullptr);
+  // SIGTERM/SIGINT/SIGHUP end the VM like QEMU's termsig handler: report
+  // who sent it, SHUTDOWN (host-signal), exit. Blocked in main() before any
+  // thread starts, read here through a signalfd to learn the sender.
+  Fd sigfd(signalfd(-1, &termination_signals(), SFD_CLOEXEC | SFD_NONBLOCK));
+  FdWatch sig_watch(sigfd.get(), G_IO_IN, [&sigfd](GIOCondition) {
+    signalfd_siginfo si;
+    while (read(sigfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+      if (vm().exit_requested()) continue;
+      report_termination_signal(static_cast<int>(si.ssi_signo), static_cast<pid_t>(si.ssi_pid));
+      vm().request_shutdown(qapi::ShutdownCause::kHostSignal);
+    }
+  });
 
   daemon.report_ready();
   g_main_loop_run(loop.get());
