@@ -315,3 +315,21 @@ def test_monitors_over_tcp(differ):
         h.expect(eof=True, label="hmp-tcp: closed at exit")
         s.wait_exit()
     differ(script)
+
+
+def test_termination_signals(differ):
+    # SIGTERM/SIGINT/SIGHUP from another process: QEMU reports the sender on
+    # stderr, emits SHUTDOWN (host-signal) and exits 0. The sender is this
+    # test process for both binaries, so its pid and name match.
+    import signal
+
+    def script(s):
+        for i, sig in enumerate([signal.SIGTERM, signal.SIGINT, signal.SIGHUP]):
+            inst = s.launch_std("-S", subdir="sig%d" % i)
+            q = s.qmp(name="qmp%d" % i, negotiate=True, inst=inst)
+            inst.proc.send_signal(sig)
+            q.expect(msgs=1)
+            q.expect(eof=True)
+            s.wait_exit(inst=inst)
+            s.record_output(inst=inst, stdout=False)
+    differ(script)
