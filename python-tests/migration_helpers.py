@@ -147,6 +147,21 @@ def fill_pattern(path, size, seed=1, region=None):
     return kinds
 
 
+def start_slow_migration(src, dst, *, seed, bandwidth, settle):
+    """Fill 32 MiB of the source's RAM with random pages, cap max-bandwidth so
+    the migration stays active, start it, wait until both ends are active
+    and ``settle`` more seconds; returns the source's query-migrate."""
+    fill_random(src.memfile, 0, 32 * MiB, seed=seed)
+    src.set_params(max_bandwidth=bandwidth)
+    src.cmd("migrate", {"uri": dst.uri})
+    src.wait_migration_event("active")
+    dst.wait_migration_event("active")
+    time.sleep(settle)
+    info = src.query_migrate()
+    assert info["status"] == "active" and info["ram"]["remaining"] > 0, info
+    return info
+
+
 def fill_random(path, offset, length, seed=2):
     import random
     rnd = random.Random(seed)

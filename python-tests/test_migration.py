@@ -22,7 +22,8 @@ import pytest
 from differential import free_tcp_port
 from migration_helpers import (ACTIVE_KEYS, INFO_MIGRATE_GLOBALS, MiB, PAGE, check_completed_info,
                                check_dest_events, check_source_events, event_tokens, files_equal,
-                               fill_pattern, fill_random, mig)  # noqa: F401  (fixture)
+                               fill_pattern, fill_random, mig,  # noqa: F401  (fixture)
+                               start_slow_migration)
 
 RAM = 64 * MiB
 
@@ -331,14 +332,8 @@ INFO_MIGRATE_ACTIVE = re.compile(
 def test_cancel_then_migrate_again(mig):
     src = mig.vm("migemu", "src", hmp=True)
     dst = mig.vm("migemu", "dst", incoming="tcp", hmp=True)
-    fill_random(src.memfile, 0, 32 * MiB, seed=21)
-    src.set_params(max_bandwidth=4 * MiB)
-    src.cmd("migrate", {"uri": dst.uri})
-    src.wait_migration_event("active")
-    dst.wait_migration_event("active")
-    time.sleep(0.3)
-    info = src.query_migrate()
-    assert info["status"] == "active" and set(info) == ACTIVE_KEYS, info
+    info = start_slow_migration(src, dst, seed=21, bandwidth=4 * MiB, settle=0.3)
+    assert set(info) == ACTIVE_KEYS, info
     assert 0 < info["ram"]["transferred"] < 32 * MiB and info["ram"]["remaining"] > 0, info
     assert info["ram"]["precopy-bytes"] == info["ram"]["transferred"], info
     text = src.hmp_cmd("info migrate")

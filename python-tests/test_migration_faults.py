@@ -31,7 +31,8 @@ from migration_helpers import (INFO_MIGRATE_GLOBALS, MiB, PAGE, RAM_FLAG_CONTINU
                                check_completed_info, configuration, event_tokens, files_equal,
                                fill_random, footer, globalstate_section, header, mig,  # noqa: F401
                                ram_pages, ram_setup, section_end, section_full, section_part,
-                               section_start, timer_section, valid_stream)
+                               section_start, start_slow_migration, timer_section,
+                               valid_stream)
 from monclient import connect_unix
 
 RAM = 64 * MiB
@@ -283,14 +284,7 @@ WRITE_ERRORS = {"Unable to write to socket: Connection reset by peer",
 
 def _start_slow_migration(mig, dst):
     src = mig.vm("migemu", "src", hmp=True)
-    fill_random(src.memfile, 0, 32 * MiB, seed=41)
-    src.set_params(max_bandwidth=8 * MiB)
-    src.cmd("migrate", {"uri": dst.uri})
-    src.wait_migration_event("active")
-    dst.wait_migration_event("active")
-    time.sleep(0.5)
-    info = src.query_migrate()
-    assert info["status"] == "active" and info["ram"]["remaining"] > 0, info
+    start_slow_migration(src, dst, seed=41, bandwidth=8 * MiB, settle=0.5)
     return src
 
 
