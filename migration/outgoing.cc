@@ -70,6 +70,8 @@ OutgoingMigration::~OutgoingMigration() {
 
 void OutgoingMigration::start() {
   start_us_ = now_us();
+  // migrate_init: the expected downtime starts out as the downtime limit.
+  expected_downtime_ms_.store(static_cast<int64_t>(owner_.tuning().downtime_limit_ms));
   thread_ = std::thread([this] { run(); });
 }
 
