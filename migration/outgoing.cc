@@ -282,8 +282,15 @@ void OutgoingMigration::sync_dirty_log() {
 Status OutgoingMigration::send_dirty_pages(bool unlimited) {
   int64_t start = now_us();
   uint64_t sent = 0;
+  size_t empty_blocks = 0;  // blocks passed in a row without a dirty page
   while (dirty_pages_ > 0) {
     if (cancel_.load()) return generic_error("migration cancelled");
+    // Every bitmap was scanned from its start and none had a page: the count
+    // is only ever derived from the bitmaps, so this means "nothing left".
+    if (empty_blocks > views_.size()) {
+      dirty_pages_ = 0;
+      break;
+    }
     // Find the next dirty page from the cursor, wrapping around once.
     auto& bits = bitmaps_[cursor_block_];
     uint64_t pages = views_[cursor_block_].used_length / kTargetPageSize;
@@ -293,6 +300,7 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
     if (word == 0 || w >= bits.size()) {
       cursor_block_ = (cursor_block_ + 1) % views_.size();
       cursor_page_ = 0;
+      empty_blocks++;
       continue;
     }
     uint64_t page = w * 64 + static_cast<uint64_t>(__builtin_ctzll(word));
@@ -301,6 +309,7 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
       cursor_page_ = 0;
       continue;
     }
+    empty_blocks = 0;
     bits[w] &= ~(uint64_t{1} << (page % 64));
     dirty_pages_--;
     cursor_page_ = page + 1;
