@@ -169,6 +169,11 @@ void MigrationState::outgoing_finished(const OutgoingMigration* done) {
   outgoing_busy_ = false;
 }
 
+void MigrationState::shutdown_for_exit() {
+  cancel();
+  while (outgoing_busy_) g_main_context_iteration(nullptr, TRUE);
+}
+
 Status MigrationState::start_incoming(const std::string& uri, bool from_command_line) {
   if (!from_command_line) {
     if (!incoming_deferred) {

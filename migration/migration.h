@@ -64,6 +64,11 @@ class MigrationState {
 
   qapi::MigrationInfo query() const;
 
+  // Before the process exits (main loop stopped): cancels an outgoing
+  // migration and keeps the main context turning until its thread has
+  // reported, since that thread may be waiting for the main thread.
+  void shutdown_for_exit();
+
   // ---- used by the threads (any thread)
   // migrate_set_state: compare-and-swap; on success the MIGRATION event is
   // emitted on the main thread (in order) if the events capability is on.

@@ -225,6 +225,7 @@ int run(int argc, char** argv) {
   daemon.report_ready();
   g_main_loop_run(loop.get());
 
+  migration_state().shutdown_for_exit();
   monitors().flush_all();
   if (cfg.pidfile) unlink(cfg.pidfile->c_str());
   return 0;
