@@ -8,6 +8,7 @@
 
 #include "migration/migration.h"
 #include "migration/migration_hmp.h"
+#include "monitor/hmp_args.h"
 #include "qapi/qapi-commands.h"
 
 namespace migemu {
@@ -40,21 +41,6 @@ Status qmp_migrate_continue(const MigrateContinueArg& args, CommandContext&) {
 
 namespace {
 
-const std::string& str_arg(const Dict& args, const char* key) {
-  static const std::string empty;
-  const Value* v = args.get(key);
-  return v && v->is_string() ? v->as_string() : empty;
-}
-
-bool bool_arg(const Dict& args, const char* key) {
-  const Value* v = args.get(key);
-  return v && v->is_bool() && v->as_bool();
-}
-
-void print_error(Monitor& mon, const Status& st) {
-  if (!st.ok()) mon.printf("Error: %s\n", st.error().desc.c_str());
-}
-
 // hmp_migrate_status_cb: polls once a second until the migration leaves
 // setup/active, then reports an error on stderr and resumes the monitor.
 struct SyncMigrateWait {
@@ -82,16 +68,16 @@ void free_wait(gpointer data) {
 void hmp_migrate(Monitor& mon, const Dict& args) {
   CommandContext ctx{&mon};
   qapi::MigrateArg a;
-  a.uri = str_arg(args, "uri");
-  a.blk = bool_arg(args, "blk");
-  a.inc = bool_arg(args, "inc");
-  a.resume = bool_arg(args, "resume");
+  a.uri = *hmp_str_arg(args, "uri");
+  a.blk = hmp_bool_arg(args, "blk");
+  a.inc = hmp_bool_arg(args, "inc");
+  a.resume = hmp_bool_arg(args, "resume");
   Status st = qapi::qmp_migrate(a, ctx);
   if (!st.ok()) {
-    print_error(mon, st);
+    mon.puts(hmp_error_text(st));
     return;
   }
-  if (bool_arg(args, "detach")) return;
+  if (hmp_bool_arg(args, "detach")) return;
   if (!mon.suspend()) {
     mon.puts("terminal does not allow synchronous migration, continuing detached\n");
     return;
@@ -106,17 +92,17 @@ void hmp_migrate_cancel(Monitor&, const Dict&) {
 }
 
 void hmp_migrate_continue(Monitor& mon, const Dict& args) {
-  const std::string& state = str_arg(args, "state");
+  const std::string& state = *hmp_str_arg(args, "state");
   auto val = qapi::MigrationStatus_from_string(state);
   if (!val) {
     mon.printf("Error: invalid parameter value: %s\n", state.c_str());
     return;
   }
-  print_error(mon, migration_state().continue_from(*val));
+  mon.puts(hmp_error_text(migration_state().continue_from(*val)));
 }
 
 void hmp_migrate_incoming(Monitor& mon, const Dict& args) {
-  print_error(mon, migration_state().start_incoming(str_arg(args, "uri"), false));
+  mon.puts(hmp_error_text(migration_state().start_incoming(*hmp_str_arg(args, "uri"), false)));
 }
 
 void hmp_info_migrate(Monitor& mon, const Dict&) {

@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "monitor/hmp_args.h"
 #include "monitor/readline.h"
 #include "system/qemu_opts.h"
 
@@ -63,15 +64,6 @@ std::string socket_uri(const qapi::SocketAddress& a) {
       return "vsock:" + a.u.vsock->cid + ":" + a.u.vsock->port;
   }
   return "unknown address type";
-}
-
-std::string error_text(const Status& st) {
-  return st.ok() ? std::string() : "Error: " + st.error().desc + "\n";
-}
-
-const std::string* str_arg(const Dict& args, const char* key) {
-  const Value* v = args.get(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
 }
 
 // QEMU's string input visitor, as hmp_migrate_set_parameter uses it. Each
@@ -320,17 +312,18 @@ std::string hmp_info_migrate_parameters(const MigrationOptions& opts) {
 // ---- migrate_set_capability / migrate_set_parameter ---------------------------------------
 
 std::string hmp_migrate_set_capability(MigrationOptions& opts, const Dict& args) {
-  const std::string* cap = str_arg(args, "capability");
+  const std::string* cap = hmp_str_arg(args, "capability");
   const Value* state = args.get("state");
   const std::string name = cap ? *cap : std::string();
   auto c = qapi::MigrationCapability_from_string(name);
   if (!c) return "Error: invalid parameter value: " + name + "\n";
-  return error_text(opts.set_capabilities({{*c, state && state->is_bool() && state->as_bool()}}));
+  return hmp_error_text(
+      opts.set_capabilities({{*c, state && state->is_bool() && state->as_bool()}}));
 }
 
 std::string hmp_migrate_set_parameter(MigrationOptions& opts, const Dict& args) {
-  const std::string* pn = str_arg(args, "parameter");
-  const std::string* pv = str_arg(args, "value");
+  const std::string* pn = hmp_str_arg(args, "parameter");
+  const std::string* pv = hmp_str_arg(args, "value");
   const std::string param = pn ? *pn : std::string();
   const std::string value = pv ? *pv : std::string();
   auto which = qapi::MigrationParameter_from_string(param);
@@ -463,7 +456,7 @@ std::string hmp_migrate_set_parameter(MigrationOptions& opts, const Dict& args) 
       break;
   }
   if (err.ok()) err = opts.set_parameters(p);
-  return warn + error_text(err);
+  return warn + hmp_error_text(err);
 }
 
 // ---- completion ------------------------------------------------------------------------------

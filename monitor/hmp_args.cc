@@ -578,6 +578,20 @@ std::string hmp_error_output(const Error& err) {
   return out;
 }
 
+std::string hmp_error_text(const Status& st) {
+  return st.ok() ? std::string() : "Error: " + st.error().desc + "\n";
+}
+
+const std::string* hmp_str_arg(const Dict& args, std::string_view key) {
+  const Value* v = args.get(key);
+  return v && v->is_string() ? &v->as_string() : nullptr;
+}
+
+bool hmp_bool_arg(const Dict& args, std::string_view key) {
+  const Value* v = args.get(key);
+  return v && v->is_bool() && v->as_bool();
+}
+
 Result<Dict> parse_hmp_arguments(std::string_view cmdname, std::string_view args_type,
                                  std::string_view args, HmpProcessOutput* proc) {
   const std::string name(c_string(cmdname));

@@ -91,6 +91,15 @@ Result<Dict> parse_hmp_arguments(std::string_view cmdname, std::string_view args
 // desc + "\n", cut at the first NUL (what reaches the client).
 std::string hmp_error_output(const Error& err);
 
+// What a command handler prints for a failed QMP call (QEMU's
+// hmp_handle_error): "Error: DESC\n", or nothing when `st` is ok.
+std::string hmp_error_text(const Status& st);
+
+// A parsed argument: the string (null when absent or not a string) and a
+// flag (false when absent).
+const std::string* hmp_str_arg(const Dict& args, std::string_view key);
+bool hmp_bool_arg(const Dict& args, std::string_view key);
+
 // The state that "x"/"print" formats ('/') carry from one command to the next
 // (process-wide, as in QEMU). For tests.
 void hmp_reset_format_defaults();

@@ -16,17 +16,8 @@ namespace migemu {
 
 namespace {
 
-void print_error(Monitor& mon, const Status& st) {
-  if (!st.ok()) mon.printf("Error: %s\n", st.error().desc.c_str());
-}
-
-const std::string* str_arg(const Dict& args, const char* key) {
-  const Value* v = args.get(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
-}
-
 void do_help(Monitor& mon, const Dict& args) {
-  const std::string* name = str_arg(args, "name");
+  const std::string* name = hmp_str_arg(args, "name");
   mon.puts(hmp_help_text(hmp_command_table(),
                          name ? std::optional<std::string_view>(*name) : std::nullopt));
 }
@@ -43,7 +34,7 @@ void do_stop(Monitor& mon, const Dict&) {
 
 void do_cont(Monitor& mon, const Dict&) {
   CommandContext ctx{&mon};
-  print_error(mon, qapi::qmp_cont(ctx));
+  mon.puts(hmp_error_text(qapi::qmp_cont(ctx)));
 }
 
 void do_system_reset(Monitor& mon, const Dict&) {
@@ -57,11 +48,11 @@ void do_system_powerdown(Monitor& mon, const Dict&) {
 }
 
 void do_getfd(Monitor& mon, const Dict& args) {
-  print_error(mon, mon.getfd(*str_arg(args, "fdname")));
+  mon.puts(hmp_error_text(mon.getfd(*hmp_str_arg(args, "fdname"))));
 }
 
 void do_closefd(Monitor& mon, const Dict& args) {
-  print_error(mon, mon.closefd(*str_arg(args, "fdname")));
+  mon.puts(hmp_error_text(mon.closefd(*hmp_str_arg(args, "fdname"))));
 }
 
 void do_info_help(Monitor& mon, const Dict&) {

@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 
+#include "monitor/hmp_args.h"
 #include "qapi/qapi-commands.h"
 #include "system/guest_memory.h"
 #include "system/workload.h"
@@ -60,10 +61,8 @@ Result<XGuestDigest> qmp_x_query_guest_digest(CommandContext&) {
 }  // namespace qapi
 
 void hmp_x_workload(Monitor& mon, const Dict& args) {
-  const Value* v = args.get("params");
-  auto p = parse_workload_option(v && v->is_string() ? v->as_string() : "", workload_params());
-  Status st = p.ok() ? workload_configure(*p) : Status(p.take_error());
-  if (!st.ok()) mon.printf("Error: %s\n", st.error().desc.c_str());
+  auto p = parse_workload_option(*hmp_str_arg(args, "params"), workload_params());
+  mon.puts(hmp_error_text(p.ok() ? workload_configure(*p) : Status(p.take_error())));
 }
 
 void hmp_info_x_workload(Monitor& mon, const Dict&) {
