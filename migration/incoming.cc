@@ -57,8 +57,7 @@ Status IncomingMigration::start(const MigrationUri& uri, Monitor* mon) {
         fd = Fd(dup(static_cast<int>(n)));
         if (!fd.valid()) return generic_error(std::string("Failed to dup fd: ") + strerror(errno));
       }
-      int raw = fd.get();
-      accept_channel(MigrationChannel(std::move(fd), Fd(dup(raw))));
+      accept_channel(MigrationChannel::bidirectional(std::move(fd)));
       return {};
     }
   }
@@ -66,8 +65,7 @@ Status IncomingMigration::start(const MigrationUri& uri, Monitor* mon) {
   listener_.set_accept_callback([this](Fd client) {
     // 7.2 takes the first connection as the main channel and stops listening.
     listener_.disconnect();
-    int raw = client.get();
-    accept_channel(MigrationChannel(std::move(client), Fd(dup(raw))));
+    accept_channel(MigrationChannel::bidirectional(std::move(client)));
   });
   return {};
 }

@@ -127,8 +127,7 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
       set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
       return err;
     }
-    int raw = fd.get();
-    channel = MigrationChannel(Fd(dup(raw)), std::move(fd));
+    channel = MigrationChannel::bidirectional(std::move(fd));
   } else if (parsed->kind == MigrationUri::Kind::Exec) {
     auto ch = spawn_exec(parsed->command, true);
     if (!ch.ok()) {

@@ -124,6 +124,11 @@ Result<MigrationUri> parse_incoming_uri(std::string_view uri) {
 MigrationChannel::MigrationChannel(Fd read_fd, Fd write_fd, pid_t child)
     : read_(std::move(read_fd)), write_(std::move(write_fd)), child_(child) {}
 
+MigrationChannel MigrationChannel::bidirectional(Fd fd) {
+  Fd read_side(dup(fd.get()));
+  return MigrationChannel(std::move(read_side), std::move(fd));
+}
+
 MigrationChannel::MigrationChannel(MigrationChannel&& o) noexcept
     : read_(std::move(o.read_)), write_(std::move(o.write_)), child_(std::exchange(o.child_, -1)) {}
 
@@ -174,8 +179,7 @@ Result<MigrationChannel> connect_outgoing(const MigrationUri& uri) {
       return generic_error("fd: channels are resolved by the monitor");
   }
   if (!fd.ok()) return fd.take_error();
-  int raw = fd->get();
-  return MigrationChannel(Fd(dup(raw)), std::move(*fd));
+  return MigrationChannel::bidirectional(std::move(*fd));
 }
 
 Result<MigrationChannel> spawn_exec(const std::string& command, bool child_reads_stream) {

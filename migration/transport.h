@@ -41,6 +41,9 @@ class MigrationChannel {
  public:
   MigrationChannel() = default;
   MigrationChannel(Fd read_fd, Fd write_fd, pid_t child = -1);
+  // One fd for both directions (a socket, or an fd: channel): the channel
+  // keeps a duplicate for the read side.
+  static MigrationChannel bidirectional(Fd fd);
   MigrationChannel(MigrationChannel&&) noexcept;
   MigrationChannel& operator=(MigrationChannel&&) noexcept;
   ~MigrationChannel();
