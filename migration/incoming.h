@@ -14,6 +14,7 @@
 #include "migration/migration.h"
 #include "migration/qemu_file.h"
 #include "migration/transport.h"
+#include "util/canceller.h"
 
 namespace migemu {
 
@@ -23,9 +24,14 @@ class IncomingMigration {
   ~IncomingMigration();
 
   // Starts listening (tcp/unix) or reading (exec/fd). Errors are returned.
-  Status start(const MigrationUri& uri, Monitor* mon);
+  // `resolve_fd` turns an fd: name into a descriptor (the monitor's getfd
+  // names); a decimal number names an inherited fd.
+  Status start(const MigrationUri& uri, const FdResolver& resolve_fd);
   // Listening addresses for query-migrate (empty once the main channel arrived).
   std::vector<qapi::SocketAddress> socket_addresses() const;
+  // Process exit: wakes the loader wherever it blocks (a pipe that never
+  // delivers, a return path nobody reads); it ends without reporting.
+  void cancel() { cancel_.cancel(); }
 
  private:
   void accept_channel(MigrationChannel ch);
@@ -39,6 +45,9 @@ class IncomingMigration {
   std::mutex channel_mu_;  // the loader closes the channel when done
   std::optional<MigrationChannel> channel_;
   std::thread thread_;
+  // Declared after what its hooks touch, so they are gone first.
+  Canceller cancel_;
+  Canceller::Hook wake_channel_;
 };
 
 }  // namespace migemu

@@ -20,8 +20,12 @@ Result<MigrationInfo> qmp_query_migrate(CommandContext&) {
 }
 
 Status qmp_migrate(const MigrateArg& args, CommandContext& ctx) {
+  Monitor* mon = ctx.mon;
+  FdResolver resolve = [mon](const std::string& name) {
+    return mon ? mon->take_named_fd(name) : Fd();
+  };
   return migration_state().migrate(args.uri, args.blk.value_or(false), args.inc.value_or(false),
-                                   args.resume.value_or(false), ctx.mon);
+                                   args.resume.value_or(false), resolve);
 }
 
 Status qmp_migrate_incoming(const MigrateIncomingArg& args, CommandContext&) {

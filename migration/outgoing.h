@@ -15,6 +15,7 @@
 #include "migration/qemu_file.h"
 #include "migration/ram_codec.h"
 #include "migration/transport.h"
+#include "util/canceller.h"
 
 namespace migemu {
 
@@ -27,8 +28,9 @@ class OutgoingMigration {
   ~OutgoingMigration();
 
   void start();
-  // migrate_cancel: unblocks the thread; it ends in `cancelled`.
-  void cancel();
+  // migrate_cancel (and exit): wakes the thread wherever it blocks; it then
+  // ends in `cancelled`. Returns at once.
+  void cancel() { cancel_.cancel(); }
   // migrate-continue from pre-switchover.
   void resume_switchover();
   // Waits for the thread to end (it has reported its final state).
@@ -81,7 +83,6 @@ class OutgoingMigration {
   bool rp_done_ = false;             // SHUT received, or the path failed
   std::optional<uint32_t> rp_shut_;  // SHUT's value
   std::string rp_error_;
-  std::atomic<bool> cancel_{false};
   std::mutex switchover_mu_;
   std::condition_variable switchover_cv_;
   bool switchover_continue_ = false;
@@ -115,6 +116,12 @@ class OutgoingMigration {
 
   bool vm_was_running_ = false;
   bool vm_stopped_by_us_ = false;
+
+  // migrate_cancel, a failure and exit all end here: every blocking point of
+  // this migration (connect, channel, return path, switchover and rate-limit
+  // waits) is woken by it. Declared last: its hook goes first.
+  Canceller cancel_;
+  Canceller::Hook wake_all_;
 };
 
 }  // namespace migemu

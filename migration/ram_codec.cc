@@ -3,11 +3,11 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
 #include <cassert>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
-#include <unistd.h>
 
 namespace migemu::migration {
 

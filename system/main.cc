@@ -53,7 +53,7 @@ class Daemonizer {
  public:
   void fork_now() {
     int fds[2];
-    if (pipe(fds) < 0) die(std::string("cannot create pipe: ") + strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) < 0) die(std::string("cannot create pipe: ") + strerror(errno));
     pid_t pid = fork();
     if (pid < 0) die(std::string("cannot fork: ") + strerror(errno));
     if (pid > 0) {
@@ -228,7 +228,7 @@ int run(int argc, char** argv) {
   migration_state().shutdown_for_exit();
   monitors().flush_all();
   if (cfg.pidfile) unlink(cfg.pidfile->c_str());
-  return 0;
+  return vm().exit_status();
 }
 
 }  // namespace
