@@ -18,6 +18,7 @@
 #include "io/fd_watch.h"
 #include "migration/migration.h"
 #include "migration/options.h"
+#include "monitor/all_commands.h"
 #include "monitor/fdsets.h"
 #include "monitor/monitor.h"
 #include "system/cmdline.h"
@@ -161,6 +162,7 @@ int run(int argc, char** argv) {
   Daemonizer daemon;
   if (cfg.daemonize) daemon.fork_now();
 
+  install_command_tables();
   vm().configure(cfg);
   if (Status st = guest_memory().init(cfg); !st.ok()) die(st.error().desc);
   attach_to_run_state(workload(), runstate());
