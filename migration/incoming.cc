@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "migration/faults.h"
 #include "migration/savevm.h"
 #include "qapi/qapi-events.h"
 #include "system/guest_memory.h"
@@ -28,6 +29,7 @@ IncomingMigration::IncomingMigration(MigrationState& owner) : owner_(owner) {
 }
 
 IncomingMigration::~IncomingMigration() {
+  if (delay_timer_) g_source_remove(delay_timer_);
   cancel_.cancel();
   if (thread_.joinable()) thread_.join();
   wake_channel_.reset();
@@ -69,8 +71,7 @@ Status IncomingMigration::start(const MigrationUri& uri, const FdResolver& resol
   }
   addrs_ = listener_.addresses();
   listener_.set_accept_callback([this](Fd client) {
-    // 7.2 takes the first connection as the main channel and stops listening.
-    listener_.disconnect();
+    if (thread_.joinable() || delayed_) return;  // the main channel is already here
     accept_channel(MigrationChannel::bidirectional(std::move(client)));
   });
   return {};
@@ -100,6 +101,35 @@ std::vector<qapi::SocketAddress> IncomingMigration::socket_addresses() const {
 }
 
 void IncomingMigration::accept_channel(MigrationChannel ch) {
+  ArmedFaults faults = migration_faults().take(FaultSide::kDestination);
+  if (faults.refuse_accept) {
+    // As if the destination went away at once: the source sees the
+    // connection end; this side keeps waiting for the next one.
+    ch.shutdown();
+    return;
+  }
+  // 7.2 takes the first connection as the main channel and stops listening.
+  listener_.disconnect();
+  stream_faults_ = std::move(faults.stream);
+  if (faults.delay_accept_ms) {
+    delayed_ = std::move(ch);
+    delay_timer_ = g_timeout_add(
+        static_cast<guint>(*faults.delay_accept_ms),
+        [](gpointer self) {
+          auto* in = static_cast<IncomingMigration*>(self);
+          in->delay_timer_ = 0;
+          MigrationChannel taken = std::move(*in->delayed_);
+          in->delayed_.reset();
+          in->start_loader(std::move(taken));
+          return G_SOURCE_REMOVE;
+        },
+        this);
+    return;
+  }
+  start_loader(std::move(ch));
+}
+
+void IncomingMigration::start_loader(MigrationChannel ch) {
   {
     std::lock_guard<std::mutex> lk(channel_mu_);
     channel_ = std::move(ch);
@@ -109,7 +139,10 @@ void IncomingMigration::accept_channel(MigrationChannel ch) {
 }
 
 void IncomingMigration::run() {
-  auto file = migration::QemuFile::reader(channel_->read_fd());
+  auto file = std::make_unique<migration::QemuFile>(
+      migration::make_faulty_channel(migration::make_fd_channel(channel_->read_fd()),
+                                     std::move(stream_faults_)),
+      migration::QemuFile::Mode::kRead);
   std::unique_ptr<migration::QemuFile> rp;
   std::mutex rp_mu;  // rp is created by the loader while a cancel may look at it
   // The streams are locals of this thread: cancel reaches them through here.

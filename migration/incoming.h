@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "io/net_listener.h"
+#include "migration/fault_channel.h"
 #include "migration/migration.h"
 #include "migration/qemu_file.h"
 #include "migration/transport.h"
@@ -34,7 +35,10 @@ class IncomingMigration {
   void cancel() { cancel_.cancel(); }
 
  private:
+  // Takes the destination's armed faults (migration/faults.h) with the
+  // channel: refused, delayed, or handed to the loader with stream faults.
   void accept_channel(MigrationChannel ch);
+  void start_loader(MigrationChannel ch);
   void run();
 
   MigrationState& owner_;
@@ -45,6 +49,9 @@ class IncomingMigration {
   std::mutex channel_mu_;  // the loader closes the channel when done
   std::optional<MigrationChannel> channel_;
   std::thread thread_;
+  std::vector<migration::StreamFault> stream_faults_;
+  guint delay_timer_ = 0;
+  std::optional<MigrationChannel> delayed_;
   // Declared after what its hooks touch, so they are gone first.
   Canceller cancel_;
   Canceller::Hook wake_channel_;

@@ -2,6 +2,7 @@
 
 #include <glib.h>
 
+#include "migration/faults.h"
 #include "migration/incoming.h"
 #include "migration/options.h"
 #include "migration/outgoing.h"
@@ -35,7 +36,11 @@ void emit_migration_event(MigrationStatus s) {
 MigrationState::MigrationState() {
   migration_options().migration_running = [this] { return running(); };
 }
-MigrationState::~MigrationState() = default;
+MigrationState::~MigrationState() {
+  // The options store outlives us (it was constructed first): leave it no
+  // hook into a destroyed object.
+  migration_options().migration_running = nullptr;
+}
 
 MigrationTuning MigrationState::tuning() const {
   using C = qapi::MigrationCapability;
@@ -169,7 +174,9 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     }
     channel = std::move(*ch);
   }
-  outgoing_ = std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel));
+  outgoing_ =
+      std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel),
+                                          migration_faults().take(FaultSide::kSource).stream);
   outgoing_busy_ = true;
   outgoing_->start();
   return {};

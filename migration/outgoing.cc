@@ -51,8 +51,12 @@ std::string write_error_text(const MigrationUri& uri, int fd, const migration::Q
 }  // namespace
 
 OutgoingMigration::OutgoingMigration(MigrationState& owner, MigrationUri uri,
-                                     std::optional<MigrationChannel> channel)
-    : owner_(owner), uri_(std::move(uri)), channel_(std::move(channel)) {
+                                     std::optional<MigrationChannel> channel,
+                                     std::vector<migration::StreamFault> faults)
+    : owner_(owner),
+      uri_(std::move(uri)),
+      channel_(std::move(channel)),
+      faults_(std::move(faults)) {
   wake_all_ = cancel_.on_cancel([this] {
     {
       std::lock_guard<std::mutex> lk(switchover_mu_);
@@ -154,7 +158,10 @@ void OutgoingMigration::run() {
   }
   {
     std::lock_guard<std::mutex> lk(io_mu_);
-    file_ = migration::QemuFile::writer(channel_->write_fd());
+    file_ = std::make_unique<migration::QemuFile>(
+        migration::make_faulty_channel(migration::make_fd_channel(channel_->write_fd()),
+                                       std::move(faults_)),
+        migration::QemuFile::Mode::kWrite);
   }
   // A cancel that came before the channel existed found nothing to wake.
   if (cancel_.cancelled()) {

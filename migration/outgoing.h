@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "migration/fault_channel.h"
 #include "migration/migration.h"
 #include "migration/qemu_file.h"
 #include "migration/ram_codec.h"
@@ -23,8 +24,10 @@ class OutgoingMigration {
  public:
   // `channel` is set for fd:/exec: (opened by the command); tcp/unix connect
   // in the thread, so a refused connection fails the migration, not the command.
+  // `faults`: what the user armed for this migration (migration/faults.h).
   OutgoingMigration(MigrationState& owner, MigrationUri uri,
-                    std::optional<MigrationChannel> channel);
+                    std::optional<MigrationChannel> channel,
+                    std::vector<migration::StreamFault> faults = {});
   ~OutgoingMigration();
 
   void start();
@@ -66,6 +69,7 @@ class OutgoingMigration {
   MigrationState& owner_;
   MigrationUri uri_;
   std::optional<MigrationChannel> channel_;
+  std::vector<migration::StreamFault> faults_;
   std::mutex io_mu_;  // guards file_/rp_file_ being replaced while cancel() reads them
   std::unique_ptr<migration::QemuFile> file_;
   migration::RamSender ram_;
