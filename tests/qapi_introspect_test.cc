@@ -169,7 +169,8 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "query-fdsets",
                                              "x-workload",
                                              "x-query-workload",
-                                             "x-query-guest-digest"};
+                                             "x-query-guest-digest",
+                                             "x-migration-fault"};
   EXPECT_EQ(names, expected);
   // query-commands lists them the other way round (QEMU 7.2 ends with
   // query-status), events aside.
