@@ -28,7 +28,7 @@ import time
 
 import pytest
 
-from migration_helpers import MiB, event_tokens, mig  # noqa: F401
+from migration_helpers import MiB, event_tokens, fill_random, mig  # noqa: F401
 
 # A source transition graph (QEMU 7.2's migrate_set_state calls for precopy).
 SOURCE_NEXT = {
@@ -303,3 +303,108 @@ def test_destination_blocked_on_a_pipe_exits_on_quit(mig, kind):
     assert time.monotonic() - t0 < 1.0
     if kind == "fd":
         os.close(w)
+
+
+# ---------------------------------------------------------------------------
+# many cancels in one process, in every state and over every transport
+
+
+class Sink:
+    """Accepts connections on a tcp and a unix listener (and takes socket
+    pairs for fd:) and reads whatever arrives until the peer closes: a
+    destination that never completes, so the source stays where we put it."""
+
+    def __init__(self, mig):
+        import threading
+        self.threading = threading
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen(8)
+        self.unix_path = mig.path("sink.sock")
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.unix.bind(self.unix_path)
+        self.unix.listen(8)
+        mig.sockets += [self.tcp, self.unix]
+        for lst in (self.tcp, self.unix):
+            threading.Thread(target=self._accept, args=(lst,), daemon=True).start()
+
+    def _accept(self, lst):
+        while True:
+            try:
+                c, _ = lst.accept()
+            except OSError:
+                return
+            self.drain(c)
+
+    def drain(self, c):
+        def run():
+            with c:
+                while True:
+                    try:
+                        if not c.recv(1 << 16):
+                            return
+                    except OSError:
+                        return
+        self.threading.Thread(target=run, daemon=True).start()
+
+    def uri(self, kind):
+        if kind == "tcp":
+            return "tcp:127.0.0.1:%d" % self.tcp.getsockname()[1]
+        return "unix:" + self.unix_path
+
+
+def test_hundred_cancels_in_every_state_and_transport(mig):
+    src = mig.vm("migemu", "src", ram="32M", hmp=True)
+    fill_random(src.memfile, 0, 8 * MiB, seed=3)
+    pid = src.inst.proc.pid
+    sink = Sink(mig)
+
+    def start(transport):
+        if transport == "fd":
+            a, b = socket.socketpair()
+            sink.drain(a)
+            src.qmp.cmd("getfd", {"fdname": "mig"}, fds=[b.fileno()])
+            b.close()
+            uri = "fd:mig"
+        elif transport == "exec":
+            uri = "exec:cat > /dev/null"
+        else:
+            uri = sink.uri(transport)
+        src.cmd("migrate", {"uri": uri})
+
+    cases = []
+    for transport in ("tcp", "unix", "exec", "fd"):
+        cases.append((transport, "active"))
+        cases.append((transport, "pre-switchover"))
+    cases += [("tcp", "setup-connect"), ("unix", "setup-connect")]
+    hung = {"tcp": "tcp:127.0.0.1:%d" % hung_tcp_listener(mig),
+            "unix": "unix:" + hung_unix_listener(mig)}
+    before = None
+    done = 0
+    while done < 100:
+        for transport, state in cases:
+            if done == len(cases):
+                before = proc_counts(pid)  # after one of each: lazily made state exists
+            n = len(src.events())
+            if state == "setup-connect":
+                src.set_caps(pause_before_switchover=False)
+                src.cmd("migrate", {"uri": hung[transport]})
+                time.sleep(0.02)
+            elif state == "active":
+                src.set_caps(pause_before_switchover=False)
+                src.set_params(max_bandwidth=1 * MiB)
+                start(transport)
+                src.wait_migration_event("active", timeout=10, since=n)
+            else:
+                src.set_caps(pause_before_switchover=True)
+                src.set_params(max_bandwidth=0)
+                start(transport)
+                src.wait_migration_event("pre-switchover", timeout=20, since=n)
+            wait_cancelled_within(src, 1.0)
+            states = [e["data"]["status"] for e in src.events()[n:] if e["event"] == "MIGRATION"]
+            assert is_valid_path(states) and states[-1] == "cancelled", (transport, state, states)
+            assert src.run_state()["status"] == "running", (transport, state)
+            done += 1
+    wait_until(lambda: proc_counts(pid) == before, 5,
+               "fd and thread counts back to %s (now %s)" % (before, proc_counts(pid)))
+    wait_until(lambda: children_of(pid) == [], 3, "no child left")
