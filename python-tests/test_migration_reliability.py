@@ -55,6 +55,16 @@ def proc_counts(pid):
     return (len(os.listdir("/proc/%d/fd" % pid)), len(os.listdir("/proc/%d/task" % pid)))
 
 
+def open_fds(pid):
+    out = []
+    for f in sorted(os.listdir("/proc/%d/fd" % pid), key=int):
+        try:
+            out.append("%s->%s" % (f, os.readlink("/proc/%d/fd/%s" % (pid, f))))
+        except OSError:
+            pass
+    return out
+
+
 def children_of(pid):
     out = []
     for d in os.listdir("/proc"):
@@ -205,7 +215,10 @@ def test_exec_child_that_never_reads_is_cancelled_and_reaped(mig):
     src.cmd("migrate", {"uri": "exec:cat > /dev/null"})
     src.wait_source_completed(timeout=30)
     settle_and_resume(src)
+    # the cat child is collected by the main loop (a pidfd while it runs)
+    wait_until(lambda: children_of(pid) == [], 3, "the cat child reaped")
     before = proc_counts(pid)
+    fds_before = open_fds(pid)
     for i in range(20):
         src.cmd("migrate", {"uri": "exec:exec sleep 1000"})
         src.wait_migration_event("active", timeout=10, since=len(src.events()) - 1)
@@ -213,8 +226,10 @@ def test_exec_child_that_never_reads_is_cancelled_and_reaped(mig):
         wait_cancelled_within(src, 1.0)
         wait_until(lambda: children_of(pid) == [], 3, "the sleep child reaped")
         assert src.run_state()["status"] == "running"
-    wait_until(lambda: proc_counts(pid) == before, 3,
-               "fd and thread counts back to %s (now %s)" % (before, proc_counts(pid)))
+    try:
+        wait_until(lambda: proc_counts(pid) == before, 3, "fd and thread counts restored")
+    except AssertionError:
+        raise AssertionError("fds before %s, after %s" % (fds_before, open_fds(pid)))
     # and the next migration works
     n = len(src.events())
     src.cmd("migrate", {"uri": "exec:cat > /dev/null"})
@@ -384,7 +399,10 @@ def test_hundred_cancels_in_every_state_and_transport(mig):
     while done < 100:
         for transport, state in cases:
             if done == len(cases):
-                before = proc_counts(pid)  # after one of each: lazily made state exists
+                # after one of each, lazily made state exists; exec: children
+                # still running hold a pidfd until collected
+                wait_until(lambda: children_of(pid) == [], 3, "children reaped")
+                before = proc_counts(pid)
             n = len(src.events())
             if state == "setup-connect":
                 src.set_caps(pause_before_switchover=False)
