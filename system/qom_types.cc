@@ -58,7 +58,7 @@ void add_roots(QomRegistry& r) {
 }
 
 void add_accels(QomRegistry& r) {
-  r.add(type("accel", "object", true));
+  r.add(type("accel", "object", false));
   r.add(type("tcg-accel", "accel", false,
              {prop("tb-size", "int", "TCG translation block cache size"),
               prop("split-wx", "bool", "Map jit pages into separate RW and RX regions"),
