@@ -263,26 +263,28 @@ const OptsList kNameList{
       "When enabled, name the individual threads; defaults off.\nNOTE: The thread names are "
       "for debugging and not a\nstable API."}}};
 const OptsList kAccelList{"accel", "accel", false, {}};
-const OptsList kChardevList{
-    "chardev", "backend", false, {{"backend", OptType::kString},   {"path", OptType::kString},
-                                  {"host", OptType::kString},      {"port", OptType::kString},
-                                  {"fd", OptType::kString},        {"localaddr", OptType::kString},
-                                  {"localport", OptType::kString}, {"to", OptType::kNumber},
-                                  {"ipv4", OptType::kBool},        {"ipv6", OptType::kBool},
-                                  {"wait", OptType::kBool},        {"server", OptType::kBool},
-                                  {"delay", OptType::kBool},       {"nodelay", OptType::kBool},
-                                  {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
-                                  {"tn3270", OptType::kBool},      {"tls-creds", OptType::kString},
-                                  {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
-                                  {"width", OptType::kNumber},     {"height", OptType::kNumber},
-                                  {"cols", OptType::kNumber},      {"rows", OptType::kNumber},
-                                  {"mux", OptType::kBool},         {"signal", OptType::kBool},
-                                  {"name", OptType::kString},      {"debug", OptType::kNumber},
-                                  {"size", OptType::kSize},        {"chardev", OptType::kString},
-                                  {"append", OptType::kBool},      {"logfile", OptType::kString},
-                                  {"logappend", OptType::kBool},   {"mouse", OptType::kBool},
-                                  {"clipboard", OptType::kBool},   {"tight", OptType::kBool, {}, "on"},
-                                  {"abstract", OptType::kBool}}};
+const OptsList kChardevList{"chardev",
+                            "backend",
+                            false,
+                            {{"backend", OptType::kString},   {"path", OptType::kString},
+                             {"host", OptType::kString},      {"port", OptType::kString},
+                             {"fd", OptType::kString},        {"localaddr", OptType::kString},
+                             {"localport", OptType::kString}, {"to", OptType::kNumber},
+                             {"ipv4", OptType::kBool},        {"ipv6", OptType::kBool},
+                             {"wait", OptType::kBool},        {"server", OptType::kBool},
+                             {"delay", OptType::kBool},       {"nodelay", OptType::kBool},
+                             {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
+                             {"tn3270", OptType::kBool},      {"tls-creds", OptType::kString},
+                             {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
+                             {"width", OptType::kNumber},     {"height", OptType::kNumber},
+                             {"cols", OptType::kNumber},      {"rows", OptType::kNumber},
+                             {"mux", OptType::kBool},         {"signal", OptType::kBool},
+                             {"name", OptType::kString},      {"debug", OptType::kNumber},
+                             {"size", OptType::kSize},        {"chardev", OptType::kString},
+                             {"append", OptType::kBool},      {"logfile", OptType::kString},
+                             {"logappend", OptType::kBool},   {"mouse", OptType::kBool},
+                             {"clipboard", OptType::kBool},   {"tight", OptType::kBool, {}, "on"},
+                             {"abstract", OptType::kBool}}};
 const OptsList kMonList{
     "mon",
     "chardev",
@@ -2941,10 +2943,10 @@ CommandLineOptionGroup option_group(const OptsList& list) {
 std::vector<CommandLineOptionGroup> command_line_option_groups() {
   // The option lists migemu parses, in the order QEMU 7.2's qemu_init()
   // registers them (the ones migemu lacks left out).
-  const OptsList* lists[] = {&kChardevList,  &kDeviceList,  &kRtcList,    &kGlobalList,
-                             &kMonList,      &kAccelList,   &kMemoryList, &kSmpList,
-                             &kBootList,     &kObjectList,  &kOvercommitList, &kMsgList,
-                             &kNameList,     &kActionList,  &kSandboxList};
+  const OptsList* lists[] = {&kChardevList, &kDeviceList, &kRtcList,        &kGlobalList,
+                             &kMonList,     &kAccelList,  &kMemoryList,     &kSmpList,
+                             &kBootList,    &kObjectList, &kOvercommitList, &kMsgList,
+                             &kNameList,    &kActionList, &kSandboxList};
   std::vector<CommandLineOptionGroup> out;
   for (const OptsList* l : lists) out.push_back(option_group(*l));
   return out;

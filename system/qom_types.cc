@@ -101,10 +101,9 @@ void add_objects(QomRegistry& r) {
              {prop("hugetlb", "bool", "Use huge pages"),
               prop("hugetlbsize", "int", "Huge pages size (ex: 2M, 1G)"),
               prop("seal", "bool", "Seal growing & shrinking")}));
-  QomType secret_common =
-      type("secret_common", "object", true,
-           {prop("loaded", "bool"), prop("format", "QCryptoSecretFormat"),
-            prop("keyid", "string"), prop("iv", "string")});
+  QomType secret_common = type("secret_common", "object", true,
+                               {prop("loaded", "bool"), prop("format", "QCryptoSecretFormat"),
+                                prop("keyid", "string"), prop("iv", "string")});
   secret_common.interfaces = {"user-creatable"};
   r.add(secret_common);
   r.add(type("secret", "secret_common", false, {prop("data", "string"), prop("file", "string")}));
@@ -116,13 +115,14 @@ void add_devices(QomRegistry& r) {
               prop("parent_bus", "link<bus>")}));
   r.add(type("isa-device", "device", true));
   // 0xffffffff: "not set", the board picks the port's index/iobase/irq.
-  r.add(type("isa-serial", "isa-device", false,
-             {qdev_prop("index", "uint32", Value::u64(UINT32_MAX)),
-              qdev_prop("iobase", "uint32", Value::u64(UINT32_MAX)),
-              qdev_prop("irq", "uint32", Value::u64(UINT32_MAX)),
-              prop("chardev", "str", "ID of a chardev to use as a backend"),
-              qdev_prop("baudbase", "uint32", Value::u64(115200)),
-              qdev_prop("wakeup", "bool", Value(false)), instance_prop("serial", "child<serial>")}));
+  r.add(
+      type("isa-serial", "isa-device", false,
+           {qdev_prop("index", "uint32", Value::u64(UINT32_MAX)),
+            qdev_prop("iobase", "uint32", Value::u64(UINT32_MAX)),
+            qdev_prop("irq", "uint32", Value::u64(UINT32_MAX)),
+            prop("chardev", "str", "ID of a chardev to use as a backend"),
+            qdev_prop("baudbase", "uint32", Value::u64(115200)),
+            qdev_prop("wakeup", "bool", Value(false)), instance_prop("serial", "child<serial>")}));
 }
 
 void add_machines(QomRegistry& r) {
@@ -151,19 +151,19 @@ void add_machines(QomRegistry& r) {
        prop("memory", "MemorySizeConfiguration", "Memory size configuration"),
        instance_prop("peripheral", "child<container>"),
        instance_prop("peripheral-anon", "child<container>")}));
-  r.add(type("x86-machine", "machine", true,
-             {prop("smm", "OnOffAuto", "Enable SMM"), prop("acpi", "OnOffAuto", "Enable ACPI"),
-              prop("pit", "OnOffAuto", "Enable i8254 PIT"),
-              prop("pic", "OnOffAuto", "Enable i8259 PIC"),
-              prop("x-oem-id", "string",
-                   "Override the default value of field OEMID in ACPI table header.The string may "
-                   "be up to 6 bytes in size"),
-              prop("x-oem-table-id", "string",
-                   "Override the default value of field OEM Table ID in ACPI table header.The "
-                   "string may be up to 8 bytes in size"),
-              prop("bus-lock-ratelimit", "uint64_t",
-                   "Set the ratelimit for the bus locks acquired in VMs"),
-              prop("sgx-epc", "SgxEPC", "SGX EPC device")}));
+  r.add(type(
+      "x86-machine", "machine", true,
+      {prop("smm", "OnOffAuto", "Enable SMM"), prop("acpi", "OnOffAuto", "Enable ACPI"),
+       prop("pit", "OnOffAuto", "Enable i8254 PIT"), prop("pic", "OnOffAuto", "Enable i8259 PIC"),
+       prop("x-oem-id", "string",
+            "Override the default value of field OEMID in ACPI table header.The string may "
+            "be up to 6 bytes in size"),
+       prop("x-oem-table-id", "string",
+            "Override the default value of field OEM Table ID in ACPI table header.The "
+            "string may be up to 8 bytes in size"),
+       prop("bus-lock-ratelimit", "uint64_t",
+            "Set the ratelimit for the bus locks acquired in VMs"),
+       prop("sgx-epc", "SgxEPC", "SGX EPC device")}));
   r.add(type(
       "generic-pc-machine", "x86-machine", true,
       {prop("device-memory-region-size", "int"),
