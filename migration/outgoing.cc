@@ -216,6 +216,9 @@ Status OutgoingMigration::setup() {
     scratch.assign((b->pages() + 63) / 64, 0);
     b->sync_dirty(scratch);
   }
+  // Only after the log was cleared: a page that is still untouched now and
+  // written later is in the next sync, so its stale ZERO record is replaced.
+  for (RamBlock* b : mem.blocks()) known_zero_.push_back(b->known_zero_bitmap());
   last_sync_us_ = now_us();
   dirty_sync_count_.store(1);
   remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
@@ -319,7 +322,14 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
     bits[w] &= ~(uint64_t{1} << (page % 64));
     dirty_pages_--;
     cursor_page_ = page + 1;
-    ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    std::vector<uint64_t>& zero = known_zero_[cursor_block_];
+    uint64_t bit = uint64_t{1} << (page % 64);
+    if (zero[w] & bit) {
+      zero[w] &= ~bit;
+      ram_.write_zero_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    } else {
+      ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    }
     if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     sent++;
     if (!unlimited) {

@@ -75,6 +75,11 @@ class OutgoingMigration {
   migration::RamSender ram_;
   std::vector<migration::RamBlockView> views_;
   std::vector<std::vector<uint64_t>> bitmaps_;  // per block, pages to send
+  // Per block, pages known to be zero when the bulk pass began (never
+  // written: not present in anonymous RAM, holes of a shared file). Sent as
+  // ZERO records without being read, which would allocate them; a bit is
+  // dropped once its page was sent, and a later write shows in the dirty log.
+  std::vector<std::vector<uint64_t>> known_zero_;
   uint64_t dirty_pages_ = 0;
   size_t cursor_block_ = 0;
   uint64_t cursor_page_ = 0;
