@@ -61,9 +61,12 @@ Status IncomingMigration::start(const MigrationUri& uri, const FdResolver& resol
         if (uri.fdname.empty() || *end || n < 0 || n > INT_MAX) {
           return generic_error("File descriptor named '" + uri.fdname + "' has not been found");
         }
-        // Our copy must not cross into exec: children.
-        fd = Fd(fcntl(static_cast<int>(n), F_DUPFD_CLOEXEC, 0));
-        if (!fd.valid()) return generic_error(std::string("Failed to dup fd: ") + strerror(errno));
+        // An inherited fd is taken over, as QEMU's fd: channel does: it is
+        // closed with the channel, and never crosses into exec: children.
+        int flags = fcntl(static_cast<int>(n), F_GETFD);
+        if (flags < 0) return generic_error(std::string("Failed to dup fd: ") + strerror(errno));
+        fcntl(static_cast<int>(n), F_SETFD, flags | FD_CLOEXEC);
+        fd = Fd(static_cast<int>(n));
       }
       accept_channel(MigrationChannel::bidirectional(std::move(fd)));
       return {};

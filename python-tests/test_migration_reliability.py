@@ -312,6 +312,11 @@ def test_destination_blocked_on_a_pipe_exits_on_quit(mig, kind):
     if kind == "fd":
         os.close(r)
     wait_until(lambda: dst.query_migrate().get("status") == "active", 5, "loader running")
+    if kind == "fd":
+        # taken over by migemu, never handed on to an exec: child
+        with open("/proc/%d/fdinfo/%d" % (dst.inst.proc.pid, r)) as f:
+            flags = int(dict(l.split(":\t") for l in f.read().splitlines()[:4])["flags"], 8)
+        assert flags & 0o2000000, "fd:%d is not close-on-exec" % r
     t0 = time.monotonic()
     dst.qmp.send(dst.qmp.request("quit"))
     assert dst.wait_exit(5) == 0
