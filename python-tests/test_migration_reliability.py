@@ -431,3 +431,20 @@ def test_hundred_cancels_in_every_state_and_transport(mig):
     wait_until(lambda: proc_counts(pid) == before, 5,
                "fd and thread counts back to %s (now %s)" % (before, proc_counts(pid)))
     wait_until(lambda: children_of(pid) == [], 3, "no child left")
+
+
+def test_cancel_while_waiting_for_the_return_path(mig):
+    """With return-path, 7.2 completes only after the destination's SHUT: a
+    destination that never answers leaves the source waiting, in a state a
+    cancel must still end at once (the guest was stopped: it runs again)."""
+    src = mig.vm("migemu", "src", ram="32M")
+    sink = Sink(mig)
+    src.set_caps(return_path=True)
+    src.set_params(max_bandwidth=0)
+    n = len(src.events())
+    src.cmd("migrate", {"uri": sink.uri("unix")})
+    src.wait_event(lambda e: e["event"] == "STOP", 10, "STOP", since=n)
+    time.sleep(0.3)  # everything sent; waiting for SHUT
+    assert src.query_migrate()["status"] == "active"
+    wait_cancelled_within(src, 1.0)
+    wait_until(lambda: src.run_state()["status"] == "running", 2, "guest running again")
