@@ -10,13 +10,9 @@
 
 #include "monitor/hmp_args.h"
 #include "monitor/readline.h"
+#include "tests/hmp_qemu72_table.h"
 
 namespace migemu {
-namespace test_tables {
-// QEMU 7.2's command table, defined in readline_test.cc.
-extern const std::span<const HmpCommand> kQemu72Commands;
-}  // namespace test_tables
-
 namespace {
 
 using namespace std::literals;
