@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,6 +15,9 @@
 namespace migemu {
 
 namespace {
+
+// How often a connect to a unix listener with a full backlog is retried.
+constexpr int kUnixConnectRetryMs = 20;
 
 std::string errno_text(int err) {
   return strerror(err);
@@ -38,8 +42,8 @@ Result<sockaddr_un> make_unix_sockaddr(const UnixAddress& addr, socklen_t* len) 
 
 }  // namespace
 
-Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port,
-                                    bool passive, int family) {
+Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port, bool passive,
+                                    int family) {
   addrinfo hints{};
   hints.ai_flags = passive ? AI_PASSIVE : 0;
   hints.ai_family = family;
@@ -75,22 +79,35 @@ Result<Fd> unix_listen(const UnixAddress& addr) {
   return fd;
 }
 
-Result<Fd> unix_connect(const UnixAddress& addr) {
+Result<Fd> unix_connect(const UnixAddress& addr, const Canceller* cancel) {
   socklen_t len;
   auto un = make_unix_sockaddr(addr, &len);
   if (!un.ok()) return un.take_error();
-  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return generic_error("Failed to create socket: " + errno_text(errno));
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&*un), len) < 0) {
+  for (;;) {
+    if (connect(fd.get(), reinterpret_cast<sockaddr*>(&*un), len) == 0) break;
+    if (errno == EINTR) continue;
+    // A unix listener with a full backlog: a blocking connect would wait for
+    // room, which cannot be polled for; retry until there is room or cancel.
+    if (errno == EAGAIN) {
+      if (poll_cancellable(-1, 0, cancel, kUnixConnectRetryMs) == -ECANCELED) {
+        return generic_error("Failed to connect to '" + addr.path + "': " + errno_text(ECANCELED));
+      }
+      continue;
+    }
     return generic_error("Failed to connect to '" + addr.path + "': " + errno_text(errno));
   }
+  set_nonblocking(fd.get(), false);
   return fd;
 }
 
 Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv4_only,
                       bool ipv6_only) {
   auto res = resolve_address(host, port, true,
-                             ipv4_only ? AF_INET : ipv6_only ? AF_INET6 : AF_UNSPEC);
+                             ipv4_only   ? AF_INET
+                             : ipv6_only ? AF_INET6
+                                         : AF_UNSPEC);
   if (!res.ok()) return res.take_error();
   int last_err = 0;
   for (addrinfo* ai = res->get(); ai; ai = ai->ai_next) {
@@ -107,17 +124,34 @@ Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv
   return generic_error("Failed to bind socket: " + errno_text(last_err));
 }
 
-Result<Fd> tcp_connect(const std::string& host, const std::string& port) {
+Result<Fd> tcp_connect(const std::string& host, const std::string& port, const Canceller* cancel) {
   auto res = resolve_address(host, port, false, AF_UNSPEC);
   if (!res.ok()) return res.take_error();
   int last_err = 0;
   for (addrinfo* ai = res->get(); ai; ai = ai->ai_next) {
-    Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
     if (!fd.valid()) {
       last_err = errno;
       continue;
     }
-    if (connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) return fd;
+    int rc = connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
+    if (rc < 0 && (errno == EINPROGRESS || errno == EINTR)) {
+      int w = poll_cancellable(fd.get(), POLLOUT, cancel, -1);
+      if (w < 0) {
+        last_err = -w;
+        if (w == -ECANCELED) break;
+        continue;
+      }
+      int err = 0;
+      socklen_t elen = sizeof err;
+      getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &elen);
+      rc = err ? -1 : 0;
+      errno = err;
+    }
+    if (rc == 0) {
+      set_nonblocking(fd.get(), false);
+      return fd;
+    }
     last_err = errno;
   }
   return generic_error("Failed to connect to '" + host + ":" + port + "': " + errno_text(last_err));

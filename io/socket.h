@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qapi/error.h"
+#include "util/canceller.h"
 #include "util/glib_ptr.h"
 
 namespace migemu {
@@ -22,14 +23,19 @@ struct UnixAddress {
 using AddrInfoPtr = std::unique_ptr<addrinfo, void (*)(addrinfo*)>;
 // getaddrinfo for a stream socket, with QEMU's "address resolution failed"
 // error. passive: for bind (an empty host means every local address).
-Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port,
-                                    bool passive, int family);
+Result<AddrInfoPtr> resolve_address(const std::string& host, const std::string& port, bool passive,
+                                    int family);
 
 Result<Fd> unix_listen(const UnixAddress& addr);
-Result<Fd> unix_connect(const UnixAddress& addr);
+// Connects without blocking the caller past `cancel` (may be null): a
+// connect that hangs (a peer whose accept queue is full) ends as soon as
+// `cancel` fires, with an error; the caller tells cancel from failure by
+// asking `cancel`. The returned socket is blocking.
+Result<Fd> unix_connect(const UnixAddress& addr, const Canceller* cancel = nullptr);
 Result<Fd> tcp_listen(const std::string& host, const std::string& port, bool ipv4_only,
                       bool ipv6_only);
-Result<Fd> tcp_connect(const std::string& host, const std::string& port);
+Result<Fd> tcp_connect(const std::string& host, const std::string& port,
+                       const Canceller* cancel = nullptr);
 
 // Accepts one pending connection (non-blocking listener): an invalid Fd when
 // nothing is pending.

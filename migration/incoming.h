@@ -11,9 +11,11 @@
 #include <thread>
 
 #include "io/net_listener.h"
+#include "migration/fault_channel.h"
 #include "migration/migration.h"
 #include "migration/qemu_file.h"
 #include "migration/transport.h"
+#include "util/canceller.h"
 
 namespace migemu {
 
@@ -23,12 +25,20 @@ class IncomingMigration {
   ~IncomingMigration();
 
   // Starts listening (tcp/unix) or reading (exec/fd). Errors are returned.
-  Status start(const MigrationUri& uri, Monitor* mon);
+  // `resolve_fd` turns an fd: name into a descriptor (the monitor's getfd
+  // names); a decimal number names an inherited fd.
+  Status start(const MigrationUri& uri, const FdResolver& resolve_fd);
   // Listening addresses for query-migrate (empty once the main channel arrived).
   std::vector<qapi::SocketAddress> socket_addresses() const;
+  // Process exit: wakes the loader wherever it blocks (a pipe that never
+  // delivers, a return path nobody reads); it ends without reporting.
+  void cancel() { cancel_.cancel(); }
 
  private:
+  // Takes the destination's armed faults (migration/faults.h) with the
+  // channel: refused, delayed, or handed to the loader with stream faults.
   void accept_channel(MigrationChannel ch);
+  void start_loader(MigrationChannel ch);
   void run();
 
   MigrationState& owner_;
@@ -39,6 +49,12 @@ class IncomingMigration {
   std::mutex channel_mu_;  // the loader closes the channel when done
   std::optional<MigrationChannel> channel_;
   std::thread thread_;
+  std::vector<migration::StreamFault> stream_faults_;
+  guint delay_timer_ = 0;
+  std::optional<MigrationChannel> delayed_;
+  // Declared after what its hooks touch, so they are gone first.
+  Canceller cancel_;
+  Canceller::Hook wake_channel_;
 };
 
 }  // namespace migemu

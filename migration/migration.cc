@@ -2,10 +2,10 @@
 
 #include <glib.h>
 
+#include "migration/faults.h"
 #include "migration/incoming.h"
 #include "migration/options.h"
 #include "migration/outgoing.h"
-#include "monitor/monitor.h"
 #include "qapi/qapi-events.h"
 #include "system/runstate.h"
 #include "util/main_thread.h"
@@ -36,7 +36,11 @@ void emit_migration_event(MigrationStatus s) {
 MigrationState::MigrationState() {
   migration_options().migration_running = [this] { return running(); };
 }
-MigrationState::~MigrationState() = default;
+MigrationState::~MigrationState() {
+  // The options store outlives us (it was constructed first): leave it no
+  // hook into a destroyed object.
+  migration_options().migration_running = nullptr;
+}
 
 MigrationTuning MigrationState::tuning() const {
   using C = qapi::MigrationCapability;
@@ -56,18 +60,51 @@ MigrationTuning MigrationState::tuning() const {
   return t;
 }
 
-namespace {
-bool cas_and_announce(std::atomic<MigrationStatus>& st, MigrationStatus from, MigrationStatus to) {
-  if (!st.compare_exchange_strong(from, to)) return false;
-  // Events leave from the main thread, in transition order.
-  if (g_main_context_is_owner(g_main_context_default())) {
-    emit_migration_event(to);
-  } else {
-    post_to_main([to] { emit_migration_event(to); });
+bool MigrationState::cas_and_announce(std::atomic<MigrationStatus>& st, MigrationStatus from,
+                                      MigrationStatus to) {
+  {
+    // One step: whoever wins a transition also takes its place in the event
+    // queue, so `cancelling` can never be emitted before an `active` that
+    // the migration thread entered first.
+    std::lock_guard<std::mutex> lk(event_mu_);
+    if (!st.compare_exchange_strong(from, to)) return false;
+    pending_events_.push_back([to] { emit_migration_event(to); });
   }
+  deliver_events();
   return true;
 }
-}  // namespace
+
+void MigrationState::announce(std::function<void()> emit) {
+  {
+    std::lock_guard<std::mutex> lk(event_mu_);
+    pending_events_.push_back(std::move(emit));
+  }
+  deliver_events();
+}
+
+void MigrationState::deliver_events() {
+  // On the main thread the event leaves now (before the command's reply, as
+  // in QEMU), behind anything the threads queued earlier; from a thread, the
+  // main loop emits it next. Only the main thread drains, oldest first.
+  if (g_main_context_is_owner(g_main_context_default())) {
+    drain_events();
+  } else {
+    post_to_main([this] { drain_events(); });
+  }
+}
+
+void MigrationState::drain_events() {
+  for (;;) {
+    std::function<void()> next;
+    {
+      std::lock_guard<std::mutex> lk(event_mu_);
+      if (pending_events_.empty()) return;
+      next = std::move(pending_events_.front());
+      pending_events_.pop_front();
+    }
+    next();
+  }
+}
 
 bool MigrationState::set_state(MigrationStatus from, MigrationStatus to) {
   return cas_and_announce(status_, from, to);
@@ -78,7 +115,7 @@ bool MigrationState::set_incoming_state(MigrationStatus from, MigrationStatus to
 }
 
 Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool resume,
-                               Monitor* mon) {
+                               const FdResolver& resolve_fd) {
   if (resume) {
     if (status() != MigrationStatus::kPostcopyPaused) {
       return generic_error("Cannot resume if there is no paused migration");
@@ -119,7 +156,7 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
   }
   std::optional<MigrationChannel> channel;
   if (parsed->kind == MigrationUri::Kind::Fd) {
-    Fd fd = mon ? mon->take_named_fd(parsed->fdname) : Fd();
+    Fd fd = resolve_fd ? resolve_fd(parsed->fdname) : Fd();
     if (!fd.valid()) {
       Error err =
           generic_error("File descriptor named '" + parsed->fdname + "' has not been found");
@@ -129,7 +166,7 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     }
     channel = MigrationChannel::bidirectional(std::move(fd));
   } else if (parsed->kind == MigrationUri::Kind::Exec) {
-    auto ch = spawn_exec(parsed->command, true);
+    auto ch = spawn_exec(parsed->command);
     if (!ch.ok()) {
       error_desc_ = ch.error().desc;
       set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
@@ -137,7 +174,9 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     }
     channel = std::move(*ch);
   }
-  outgoing_ = std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel));
+  outgoing_ =
+      std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel),
+                                          migration_faults().take(FaultSide::kSource).stream);
   outgoing_busy_ = true;
   outgoing_->start();
   return {};
@@ -170,7 +209,12 @@ void MigrationState::outgoing_finished(const OutgoingMigration* done) {
 
 void MigrationState::shutdown_for_exit() {
   cancel();
+  // A cancelled thread reports within a bounded time (util/canceller.h).
   while (outgoing_busy_) g_main_context_iteration(nullptr, TRUE);
+  if (incoming_) {
+    incoming_->cancel();
+    incoming_.reset();
+  }
 }
 
 Status MigrationState::start_incoming(const std::string& uri, bool from_command_line) {
@@ -181,11 +225,11 @@ Status MigrationState::start_incoming(const std::string& uri, bool from_command_
     if (incoming_started_) return generic_error("The incoming migration has already been started");
   }
   // The destination always announces setup, whatever the events capability.
-  qapi::qapi_event_send_migration(MigrationStatus::kSetup);
+  announce([] { qapi::qapi_event_send_migration(MigrationStatus::kSetup); });
   Result<MigrationUri> parsed = parse_incoming_uri(uri);
   if (!parsed.ok()) return parsed.take_error();
   auto inc = std::make_unique<IncomingMigration>(*this);
-  MIGEMU_TRY(inc->start(*parsed, nullptr));
+  MIGEMU_TRY(inc->start(*parsed, FdResolver()));
   incoming_ = std::move(inc);
   incoming_started_ = true;
   return {};

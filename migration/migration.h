@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -18,7 +21,6 @@
 
 namespace migemu {
 
-class Monitor;
 class OutgoingMigration;
 class IncomingMigration;
 
@@ -51,9 +53,10 @@ class MigrationState {
   // ---- source
   MigrationStatus status() const { return status_.load(); }
   bool running() const { return migration_status_is_running(status()); }
-  // qmp_migrate: `mon` resolves fd: names. Errors before the channel exists
-  // are returned; connection errors fail the migration instead.
-  Status migrate(const std::string& uri, bool blk, bool inc, bool resume, Monitor* mon);
+  // qmp_migrate: `resolve_fd` resolves fd: names. Errors before the channel
+  // exists are returned; connection errors fail the migration instead.
+  Status migrate(const std::string& uri, bool blk, bool inc, bool resume,
+                 const FdResolver& resolve_fd);
   void cancel();
   Status continue_from(MigrationStatus state);
 
@@ -66,14 +69,19 @@ class MigrationState {
 
   // Before the process exits (main loop stopped): cancels an outgoing
   // migration and keeps the main context turning until its thread has
-  // reported, since that thread may be waiting for the main thread.
+  // reported, since that thread may be waiting for the main thread; wakes
+  // and joins an incoming loader. Bounded: every blocking point is woken.
   void shutdown_for_exit();
 
   // ---- used by the threads (any thread)
   // migrate_set_state: compare-and-swap; on success the MIGRATION event is
-  // emitted on the main thread (in order) if the events capability is on.
+  // queued in transition order (the change and the queueing are one step)
+  // and emitted from the main thread if the events capability is on.
   bool set_state(MigrationStatus from, MigrationStatus to);
   bool set_incoming_state(MigrationStatus from, MigrationStatus to);
+  // Queues another migration event (MIGRATION_PASS) behind those already
+  // queued, so a client sees them in the order they happened.
+  void announce(std::function<void()> emit);
   // Current capabilities and parameters (migration/options.h).
   MigrationTuning tuning() const;
 
@@ -82,6 +90,15 @@ class MigrationState {
   friend class IncomingMigration;
   // Main thread: `done`'s thread reported its end; reap it.
   void outgoing_finished(const OutgoingMigration* done);
+
+  bool cas_and_announce(std::atomic<MigrationStatus>& st, MigrationStatus from, MigrationStatus to);
+  void deliver_events();
+  // Main thread: emits every queued event, oldest first.
+  void drain_events();
+
+  // Events waiting for the main thread, in the order their changes happened.
+  std::mutex event_mu_;
+  std::deque<std::function<void()>> pending_events_;
 
   std::atomic<MigrationStatus> status_{MigrationStatus::kNone};
   std::unique_ptr<OutgoingMigration> outgoing_;

@@ -6,10 +6,12 @@
 
 #include <cstdio>
 
+#include "migration/faults.h"
 #include "migration/migration.h"
 #include "migration/migration_hmp.h"
 #include "monitor/hmp_args.h"
 #include "qapi/qapi-commands.h"
+#include "system/qemu_opts.h"
 
 namespace migemu {
 
@@ -20,8 +22,12 @@ Result<MigrationInfo> qmp_query_migrate(CommandContext&) {
 }
 
 Status qmp_migrate(const MigrateArg& args, CommandContext& ctx) {
+  Monitor* mon = ctx.mon;
+  FdResolver resolve = [mon](const std::string& name) {
+    return mon ? mon->take_named_fd(name) : Fd();
+  };
   return migration_state().migrate(args.uri, args.blk.value_or(false), args.inc.value_or(false),
-                                   args.resume.value_or(false), ctx.mon);
+                                   args.resume.value_or(false), resolve);
 }
 
 Status qmp_migrate_incoming(const MigrateIncomingArg& args, CommandContext&) {
@@ -35,6 +41,17 @@ Status qmp_migrate_cancel(CommandContext&) {
 
 Status qmp_migrate_continue(const MigrateContinueArg& args, CommandContext&) {
   return migration_state().continue_from(args.state);
+}
+
+Status qmp_x_migration_fault(const XMigrationFaultArg& args, CommandContext&) {
+  FaultRequest req;
+  req.side =
+      args.side == XMigrationFaultSide::kSource ? FaultSide::kSource : FaultSide::kDestination;
+  req.action = to_string(args.action);
+  req.offset = args.offset;
+  if (args.duration) req.duration_ms = *args.duration;
+  req.rate = args.rate;
+  return migration_faults().apply(req);
 }
 
 }  // namespace qapi
@@ -107,6 +124,52 @@ void hmp_migrate_incoming(Monitor& mon, const Dict& args) {
 
 void hmp_info_migrate(Monitor& mon, const Dict&) {
   mon.puts(format_info_migrate(migration_state().query(), migration_globals()));
+}
+
+// x_migration_fault SIDE ACTION [offset=N,duration=MS,rate=BYTES]
+void hmp_x_migration_fault(Monitor& mon, const Dict& args) {
+  FaultRequest req;
+  std::string side = *hmp_str_arg(args, "side");
+  if (side == "source") {
+    req.side = FaultSide::kSource;
+  } else if (side == "destination") {
+    req.side = FaultSide::kDestination;
+  } else {
+    mon.puts(
+        hmp_error_text(generic_error("Parameter 'side' does not accept value '" + side + "'")));
+    return;
+  }
+  req.action = *hmp_str_arg(args, "action");
+  const std::string* given = hmp_str_arg(args, "params");
+  std::string params = given ? *given : "";
+  size_t pos = 0;
+  while (pos < params.size()) {
+    size_t comma = params.find(',', pos);
+    std::string item = params.substr(pos, comma == std::string::npos ? comma : comma - pos);
+    pos = comma == std::string::npos ? params.size() : comma + 1;
+    size_t eq = item.find('=');
+    std::string key = item.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    uint64_t v = 0;
+    std::optional<uint64_t>* slot = key == "offset"     ? &req.offset
+                                    : key == "duration" ? &req.duration_ms
+                                    : key == "rate"     ? &req.rate
+                                                        : nullptr;
+    if (!slot) {
+      mon.puts(hmp_error_text(generic_error("Invalid parameter '" + key + "'")));
+      return;
+    }
+    // duration is in milliseconds, offset and rate in bytes (K/M/G allowed).
+    qopts::ParseStatus ps =
+        key == "duration" ? qopts::parse_u64(value, 10, &v) : qopts::parse_size(value, &v);
+    if (ps != qopts::ParseStatus::kOk || (key == "duration" && v > UINT32_MAX)) {
+      mon.puts(hmp_error_text(
+          generic_error("Parameter '" + key + "' does not accept value '" + value + "'")));
+      return;
+    }
+    *slot = v;
+  }
+  mon.puts(hmp_error_text(migration_faults().apply(req)));
 }
 
 }  // namespace migemu

@@ -11,5 +11,6 @@ void hmp_migrate_cancel(Monitor& mon, const Dict& args);
 void hmp_migrate_continue(Monitor& mon, const Dict& args);
 void hmp_migrate_incoming(Monitor& mon, const Dict& args);
 void hmp_info_migrate(Monitor& mon, const Dict& args);
+void hmp_x_migration_fault(Monitor& mon, const Dict& args);
 
 }  // namespace migemu

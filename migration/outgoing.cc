@@ -51,21 +51,34 @@ std::string write_error_text(const MigrationUri& uri, int fd, const migration::Q
 }  // namespace
 
 OutgoingMigration::OutgoingMigration(MigrationState& owner, MigrationUri uri,
-                                     std::optional<MigrationChannel> channel)
-    : owner_(owner), uri_(std::move(uri)), channel_(std::move(channel)) {}
+                                     std::optional<MigrationChannel> channel,
+                                     std::vector<migration::StreamFault> faults)
+    : owner_(owner),
+      uri_(std::move(uri)),
+      channel_(std::move(channel)),
+      faults_(std::move(faults)) {
+  wake_all_ = cancel_.on_cancel([this] {
+    {
+      std::lock_guard<std::mutex> lk(switchover_mu_);
+      switchover_continue_ = true;
+    }
+    switchover_cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lk(rp_mu_);
+      rp_cv_.notify_all();
+    }
+    std::lock_guard<std::mutex> lk(io_mu_);
+    if (rp_file_) rp_file_->shutdown();
+    if (file_) file_->shutdown();
+    // Sockets shut down, an exec: child is told to go (it may never read).
+    if (channel_) channel_->shutdown();
+  });
+}
 
 OutgoingMigration::~OutgoingMigration() {
-  cancel_.store(true);
-  {
-    std::lock_guard<std::mutex> lk(switchover_mu_);
-    switchover_continue_ = true;
-  }
-  switchover_cv_.notify_all();
-  {
-    std::lock_guard<std::mutex> lk(io_mu_);
-    if (file_) file_->shutdown();
-  }
+  cancel_.cancel();
   if (thread_.joinable()) thread_.join();
+  wake_all_.reset();
 }
 
 void OutgoingMigration::start() {
@@ -73,26 +86,6 @@ void OutgoingMigration::start() {
   // migrate_init: the expected downtime starts out as the downtime limit.
   expected_downtime_ms_.store(static_cast<int64_t>(owner_.tuning().downtime_limit_ms));
   thread_ = std::thread([this] { run(); });
-}
-
-void OutgoingMigration::cancel() {
-  cancel_.store(true);
-  {
-    std::lock_guard<std::mutex> lk(switchover_mu_);
-    switchover_continue_ = true;
-  }
-  switchover_cv_.notify_all();
-  {
-    std::lock_guard<std::mutex> lk(rp_mu_);
-    rp_cv_.notify_all();
-  }
-  std::lock_guard<std::mutex> lk(io_mu_);
-  if (rp_file_) rp_file_->shutdown();
-  if (file_) {
-    file_->shutdown();
-  } else if (channel_) {
-    channel_->shutdown();
-  }
 }
 
 void OutgoingMigration::return_path_loop() {
@@ -121,8 +114,8 @@ void OutgoingMigration::return_path_loop() {
 
 Status OutgoingMigration::wait_for_return_path_shut() {
   std::unique_lock<std::mutex> lk(rp_mu_);
-  rp_cv_.wait(lk, [this] { return rp_done_ || cancel_.load(); });
-  if (cancel_.load()) return generic_error("migration cancelled");
+  rp_cv_.wait(lk, [this] { return rp_done_ || cancel_.cancelled(); });
+  if (cancel_.cancelled()) return generic_error("migration cancelled");
   if (!rp_shut_) return generic_error(rp_error_);
   if (*rp_shut_ != 0) {
     return generic_error("RP: Sibling indicated error " + std::to_string(*rp_shut_));
@@ -150,9 +143,14 @@ void OutgoingMigration::run_on_main(std::function<void()> fn) {
 
 void OutgoingMigration::run() {
   if (!channel_) {
-    Result<MigrationChannel> ch = connect_outgoing(uri_);
+    // Woken by cancel even while the peer leaves the connection pending.
+    Result<MigrationChannel> ch = connect_outgoing(uri_, &cancel_);
     if (!ch.ok()) {
-      finish(MigrationStatus::kFailed, ch.error().desc);
+      if (cancel_.cancelled()) {
+        finish(MigrationStatus::kCancelled, std::nullopt);
+      } else {
+        finish(MigrationStatus::kFailed, ch.error().desc);
+      }
       return;
     }
     std::lock_guard<std::mutex> lk(io_mu_);
@@ -160,14 +158,22 @@ void OutgoingMigration::run() {
   }
   {
     std::lock_guard<std::mutex> lk(io_mu_);
-    file_ = migration::QemuFile::writer(channel_->write_fd());
+    file_ = std::make_unique<migration::QemuFile>(
+        migration::make_faulty_channel(migration::make_fd_channel(channel_->write_fd()),
+                                       std::move(faults_)),
+        migration::QemuFile::Mode::kWrite);
   }
-  if (cancel_.load()) file_->shutdown();
+  // A cancel that came before the channel existed found nothing to wake.
+  if (cancel_.cancelled()) {
+    std::lock_guard<std::mutex> lk(io_mu_);
+    file_->shutdown();
+    channel_->shutdown();
+  }
 
   Status st = setup();
   if (st.ok()) st = iterate_until_converged();
   if (st.ok()) st = complete();
-  if (cancel_.load() || owner_.status() == MigrationStatus::kCancelling) {
+  if (cancel_.cancelled() || owner_.status() == MigrationStatus::kCancelling) {
     finish(MigrationStatus::kCancelled, std::nullopt);
   } else if (!st.ok()) {
     finish(MigrationStatus::kFailed, st.error().desc);
@@ -210,11 +216,14 @@ Status OutgoingMigration::setup() {
     scratch.assign((b->pages() + 63) / 64, 0);
     b->sync_dirty(scratch);
   }
+  // Only after the log was cleared: a page that is still untouched now and
+  // written later is in the next sync, so its stale ZERO record is replaced.
+  for (RamBlock* b : mem.blocks()) known_zero_.push_back(b->known_zero_bitmap());
   last_sync_us_ = now_us();
   dirty_sync_count_.store(1);
   remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
   if (owner_.tuning().events) {
-    post_to_main([] { qapi::qapi_event_send_migration_pass(1); });
+    owner_.announce([] { qapi::qapi_event_send_migration_pass(1); });
   }
   if (!runstate().running_any_thread()) ram_.set_phase(migration::RamSender::Phase::kDowntime);
   ram_.write_setup_section(*file_, views_);
@@ -275,7 +284,7 @@ void OutgoingMigration::sync_dirty_log() {
   }
   remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
   if (owner_.tuning().events) {
-    post_to_main([pass] { qapi::qapi_event_send_migration_pass(static_cast<int64_t>(pass)); });
+    owner_.announce([pass] { qapi::qapi_event_send_migration_pass(static_cast<int64_t>(pass)); });
   }
 }
 
@@ -284,7 +293,7 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
   uint64_t sent = 0;
   size_t empty_blocks = 0;  // blocks passed in a row without a dirty page
   while (dirty_pages_ > 0) {
-    if (cancel_.load()) return generic_error("migration cancelled");
+    if (cancel_.cancelled()) return generic_error("migration cancelled");
     // Every bitmap was scanned from its start and none had a page: the count
     // is only ever derived from the bitmaps, so this means "nothing left".
     if (empty_blocks > views_.size()) {
@@ -313,7 +322,14 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
     bits[w] &= ~(uint64_t{1} << (page % 64));
     dirty_pages_--;
     cursor_page_ = page + 1;
-    ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    std::vector<uint64_t>& zero = known_zero_[cursor_block_];
+    uint64_t bit = uint64_t{1} << (page % 64);
+    if (zero[w] & bit) {
+      zero[w] &= ~bit;
+      ram_.write_zero_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    } else {
+      ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    }
     if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     sent++;
     if (!unlimited) {
@@ -355,7 +371,7 @@ Status OutgoingMigration::iterate_until_converged() {
   MigrationTuning t = owner_.tuning();
   file_->set_rate_limit(t.max_bandwidth ? static_cast<int64_t>(t.max_bandwidth / 10) : 0);
   for (;;) {
-    if (cancel_.load()) return generic_error("migration cancelled");
+    if (cancel_.cancelled()) return generic_error("migration cancelled");
     if (!file_->rate_limit_exceeded()) {
       uint64_t pending = dirty_pages_ * kTargetPageSize;
       if (pending < threshold_bytes_) {
@@ -375,7 +391,8 @@ Status OutgoingMigration::iterate_until_converged() {
     update_window(false);
     if (file_->rate_limit_exceeded()) {
       int64_t wait = window_start_us_ + kWindowUs - now_us();
-      if (wait > 0) std::this_thread::sleep_for(std::chrono::microseconds(wait));
+      // Sleeps out the window unless cancelled.
+      if (wait > 0) poll_cancellable(-1, 0, &cancel_, static_cast<int>((wait + 999) / 1000));
     }
   }
 }
@@ -399,7 +416,7 @@ Status OutgoingMigration::complete() {
     std::unique_lock<std::mutex> lk(switchover_mu_);
     switchover_cv_.wait(lk, [this] { return switchover_continue_; });
     lk.unlock();
-    if (cancel_.load() ||
+    if (cancel_.cancelled() ||
         !owner_.set_state(MigrationStatus::kPreSwitchover, MigrationStatus::kDevice)) {
       return generic_error("migration cancelled");
     }
@@ -446,14 +463,16 @@ void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::s
     rp_file_.reset();
     file_.reset();
   }
-  // Closing every fd of the channel lets the peer see the end; for exec:
-  // this also waits for the child, as QEMU's command channel close does.
+  // Closing every fd of the channel lets the peer see the end. An exec:
+  // child goes to the main loop's reaper: after a failure or cancel it is
+  // terminated, after success it may finish writing in its own time.
   std::optional<MigrationChannel> closing;
   {
     std::lock_guard<std::mutex> lk(io_mu_);
     closing = std::move(channel_);
     channel_.reset();
   }
+  if (closing && final_state != MigrationStatus::kCompleted) closing->shutdown();
   closing.reset();
   bool was_running = vm_was_running_;
   bool stopped = vm_stopped_by_us_;

@@ -11,10 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include "migration/fault_channel.h"
 #include "migration/migration.h"
 #include "migration/qemu_file.h"
 #include "migration/ram_codec.h"
 #include "migration/transport.h"
+#include "util/canceller.h"
 
 namespace migemu {
 
@@ -22,13 +24,16 @@ class OutgoingMigration {
  public:
   // `channel` is set for fd:/exec: (opened by the command); tcp/unix connect
   // in the thread, so a refused connection fails the migration, not the command.
+  // `faults`: what the user armed for this migration (migration/faults.h).
   OutgoingMigration(MigrationState& owner, MigrationUri uri,
-                    std::optional<MigrationChannel> channel);
+                    std::optional<MigrationChannel> channel,
+                    std::vector<migration::StreamFault> faults = {});
   ~OutgoingMigration();
 
   void start();
-  // migrate_cancel: unblocks the thread; it ends in `cancelled`.
-  void cancel();
+  // migrate_cancel (and exit): wakes the thread wherever it blocks; it then
+  // ends in `cancelled`. Returns at once.
+  void cancel() { cancel_.cancel(); }
   // migrate-continue from pre-switchover.
   void resume_switchover();
   // Waits for the thread to end (it has reported its final state).
@@ -64,11 +69,17 @@ class OutgoingMigration {
   MigrationState& owner_;
   MigrationUri uri_;
   std::optional<MigrationChannel> channel_;
+  std::vector<migration::StreamFault> faults_;
   std::mutex io_mu_;  // guards file_/rp_file_ being replaced while cancel() reads them
   std::unique_ptr<migration::QemuFile> file_;
   migration::RamSender ram_;
   std::vector<migration::RamBlockView> views_;
   std::vector<std::vector<uint64_t>> bitmaps_;  // per block, pages to send
+  // Per block, pages known to be zero when the bulk pass began (never
+  // written: not present in anonymous RAM, holes of a shared file). Sent as
+  // ZERO records without being read, which would allocate them; a bit is
+  // dropped once its page was sent, and a later write shows in the dirty log.
+  std::vector<std::vector<uint64_t>> known_zero_;
   uint64_t dirty_pages_ = 0;
   size_t cursor_block_ = 0;
   uint64_t cursor_page_ = 0;
@@ -81,7 +92,6 @@ class OutgoingMigration {
   bool rp_done_ = false;             // SHUT received, or the path failed
   std::optional<uint32_t> rp_shut_;  // SHUT's value
   std::string rp_error_;
-  std::atomic<bool> cancel_{false};
   std::mutex switchover_mu_;
   std::condition_variable switchover_cv_;
   bool switchover_continue_ = false;
@@ -115,6 +125,12 @@ class OutgoingMigration {
 
   bool vm_was_running_ = false;
   bool vm_stopped_by_us_ = false;
+
+  // migrate_cancel, a failure and exit all end here: every blocking point of
+  // this migration (connect, channel, return path, switchover and rate-limit
+  // waits) is woken by it. Declared last: its hook goes first.
+  Canceller cancel_;
+  Canceller::Hook wake_all_;
 };
 
 }  // namespace migemu

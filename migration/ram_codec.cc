@@ -3,11 +3,11 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
 #include <cassert>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
-#include <unistd.h>
 
 namespace migemu::migration {
 
@@ -132,11 +132,16 @@ void RamSender::page_header(QemuFile& f, const RamBlockView& block, uint64_t wor
 bool RamSender::write_zero_page_if_zero(QemuFile& f, const RamBlockView& block, uint64_t offset) {
   assert(offset % kTargetPageSize == 0 && offset + kTargetPageSize <= block.used_length);
   if (!buffer_is_zero(block.host + offset, kTargetPageSize)) return false;
+  write_zero_page(f, block, offset);
+  return true;
+}
+
+void RamSender::write_zero_page(QemuFile& f, const RamBlockView& block, uint64_t offset) {
+  assert(offset % kTargetPageSize == 0 && offset + kTargetPageSize <= block.used_length);
   page_header(f, block, offset | ram_flag::kZero);
   f.put_byte(0);
   account(1);
   duplicate_.fetch_add(1, std::memory_order_relaxed);
-  return true;
 }
 
 void RamSender::write_normal_page(QemuFile& f, const RamBlockView& block, uint64_t offset) {

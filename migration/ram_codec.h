@@ -112,6 +112,9 @@ class RamSender {
   PageKind write_page(QemuFile& f, const RamBlockView& block, uint64_t offset);
   // Writes a ZERO record and returns true if the page is zero.
   bool write_zero_page_if_zero(QemuFile& f, const RamBlockView& block, uint64_t offset);
+  // A ZERO record for a page known to be zero without looking at it (never
+  // written: reading it would allocate it).
+  void write_zero_page(QemuFile& f, const RamBlockView& block, uint64_t offset);
   // Always a PAGE record.
   void write_normal_page(QemuFile& f, const RamBlockView& block, uint64_t offset);
   // A page sent over multifd: counted as normal, bytes are not RAM transfer.

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "io/socket.h"
+#include "util/child_reaper.h"
 
 namespace migemu {
 
@@ -125,56 +126,56 @@ MigrationChannel::MigrationChannel(Fd read_fd, Fd write_fd, pid_t child)
     : read_(std::move(read_fd)), write_(std::move(write_fd)), child_(child) {}
 
 MigrationChannel MigrationChannel::bidirectional(Fd fd) {
-  Fd read_side(dup(fd.get()));
+  Fd read_side(fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
   return MigrationChannel(std::move(read_side), std::move(fd));
 }
 
 MigrationChannel::MigrationChannel(MigrationChannel&& o) noexcept
-    : read_(std::move(o.read_)), write_(std::move(o.write_)), child_(std::exchange(o.child_, -1)) {}
+    : read_(std::move(o.read_)),
+      write_(std::move(o.write_)),
+      child_(std::exchange(o.child_, -1)),
+      aborted_(o.aborted_.load()) {}
 
 MigrationChannel& MigrationChannel::operator=(MigrationChannel&& o) noexcept {
   if (this != &o) {
-    reap();
+    release_child();
     read_ = std::move(o.read_);
     write_ = std::move(o.write_);
     child_ = std::exchange(o.child_, -1);
+    aborted_.store(o.aborted_.load());
   }
   return *this;
 }
 
 MigrationChannel::~MigrationChannel() {
-  reap();
+  release_child();
 }
 
 void MigrationChannel::shutdown() {
+  aborted_.store(true);
   if (read_.valid()) ::shutdown(read_.get(), SHUT_RDWR);
   if (write_.valid()) ::shutdown(write_.get(), SHUT_RDWR);
   // Pipes do not shut down: the exec: child is told to go instead.
   if (child_ > 0) kill(child_, SIGTERM);
 }
 
-void MigrationChannel::reap() {
+void MigrationChannel::release_child() {
   read_.reset();
   write_.reset();
-  if (child_ > 0) {
-    int status;
-    while (waitpid(child_, &status, 0) < 0 && errno == EINTR) {
-    }
-    child_ = -1;
-  }
+  if (child_ > 0) reap_child(std::exchange(child_, -1), aborted_.load());
 }
 
-Result<MigrationChannel> connect_outgoing(const MigrationUri& uri) {
+Result<MigrationChannel> connect_outgoing(const MigrationUri& uri, const Canceller* cancel) {
   Result<Fd> fd = Fd();
   switch (uri.kind) {
     case MigrationUri::Kind::Tcp:
-      fd = tcp_connect(uri.host, uri.port);
+      fd = tcp_connect(uri.host, uri.port, cancel);
       break;
     case MigrationUri::Kind::Unix:
-      fd = unix_connect(UnixAddress{uri.path, false, true});
+      fd = unix_connect(UnixAddress{uri.path, false, true}, cancel);
       break;
     case MigrationUri::Kind::Exec:
-      return spawn_exec(uri.command, true);
+      return spawn_exec(uri.command);
     case MigrationUri::Kind::Fd:
       return generic_error("fd: channels are resolved by the monitor");
   }
@@ -182,7 +183,7 @@ Result<MigrationChannel> connect_outgoing(const MigrationUri& uri) {
   return MigrationChannel::bidirectional(std::move(*fd));
 }
 
-Result<MigrationChannel> spawn_exec(const std::string& command, bool child_reads_stream) {
+Result<MigrationChannel> spawn_exec(const std::string& command) {
   // The child gets the stream on stdin (outgoing) or produces it on stdout
   // (incoming); the other direction is a second pipe, as QEMU's command channel.
   int to_child[2], from_child[2];
@@ -198,14 +199,23 @@ Result<MigrationChannel> spawn_exec(const std::string& command, bool child_reads
     return generic_error(std::string("Unable to fork: ") + strerror(errno));
   }
   if (pid == 0) {
+    // Only async-signal-safe calls from here (the parent has threads).
+    // migemu blocks its termination signals (read through a signalfd) and
+    // ignores SIGPIPE; a child must not inherit either.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
     dup2(to_child[0], STDIN_FILENO);
     dup2(from_child[1], STDOUT_FILENO);
+    // Every fd of migemu's is close-on-exec; this also covers any that a
+    // library opened without it.
+    close_range(3, ~0U, 0);
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(1);
+    _exit(127);
   }
   close(to_child[0]);
   close(from_child[1]);
-  (void)child_reads_stream;
   return MigrationChannel(Fd(from_child[0]), Fd(to_child[1]), pid);
 }
 

@@ -1,6 +1,7 @@
 #include "monitor/chardev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -115,7 +116,7 @@ class StreamChardev : public Chardev {
 
   void adopt_client(Fd c) {
     set_nonblocking(c.get(), true);
-    out_fd_ = Fd(dup(c.get()));
+    out_fd_ = Fd(fcntl(c.get(), F_DUPFD_CLOEXEC, 0));
     in_fd_ = std::move(c);
     connected_ = true;
     outbuf_.clear();
@@ -243,7 +244,7 @@ Result<std::unique_ptr<Chardev>> create_chardev(const ChardevConfig& cfg) {
     if (!fd.ok()) return fd.take_error();
     auto c = std::make_unique<StreamChardev>(cfg.id, StreamChardev::Kind::Client);
     int raw = fd->get();
-    c->start_connected(std::move(*fd), Fd(dup(raw)));
+    c->start_connected(std::move(*fd), Fd(fcntl(raw, F_DUPFD_CLOEXEC, 0)));
     return std::unique_ptr<Chardev>(std::move(c));
   }
   Result<Fd> listener = Fd();
@@ -256,6 +257,8 @@ Result<std::unique_ptr<Chardev>> create_chardev(const ChardevConfig& cfg) {
       return generic_error("File descriptor '" + std::to_string(*cfg.fd) +
                            "' is not a listening socket");
     }
+    // Inherited on purpose by us, not by the children we start.
+    fcntl(*cfg.fd, F_SETFD, FD_CLOEXEC);
     listener = Fd(*cfg.fd);
   } else if (cfg.path) {
     listener = unix_listen(UnixAddress{*cfg.path, cfg.abstract, cfg.tight});

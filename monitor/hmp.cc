@@ -3,24 +3,28 @@
 #include <cstdio>
 
 #include "build-config.h"
+#include "monitor/command_tables.h"
 #include "system/vm.h"
 
 namespace migemu {
 
 void hmp_handle_command(Monitor& mon, std::string_view cmdline) {
-  HmpParsedLine parsed = hmp_parse_command_line(cmdline, hmp_command_table());
+  const CommandTables& tables = command_tables();
+  HmpParsedLine parsed = hmp_parse_command_line(cmdline, tables.hmp);
   // QEMU prints a few parse diagnostics on its own stdout/stderr.
   if (!parsed.proc.out.empty()) fputs(parsed.proc.out.c_str(), stdout);
   if (!parsed.proc.err.empty()) fprintf(stderr, "%s: %s", g_get_prgname(), parsed.proc.err.c_str());
   mon.puts(parsed.output);
-  if (parsed.status == HmpParsedLine::Status::Ok) hmp_run_command(mon, *parsed.cmd, parsed.args);
+  if (parsed.status == HmpParsedLine::Status::Ok && tables.run_hmp) {
+    tables.run_hmp(mon, *parsed.cmd, parsed.args);
+  }
 }
 
 HmpMonitor::HmpMonitor(Chardev* chr)
     : Monitor(chr),
       rl_([this](std::string_view bytes) { puts(bytes); },
           [](Readline& rl, std::string_view cmdline) {
-            hmp_find_completion(rl, cmdline, hmp_command_table());
+            hmp_find_completion(rl, cmdline, command_tables().hmp);
           }) {
   rl_.start("(qemu) ", [this](std::string line) { on_line(std::move(line)); });
   chr_->set_handlers(Chardev::Handlers{

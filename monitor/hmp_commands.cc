@@ -143,6 +143,7 @@ enum : int {
   kXWorkload,
   kInfoXWorkload,
   kInfoXGuestDigest,
+  kXMigrationFault,
   kCount
 };
 
@@ -173,6 +174,7 @@ constexpr Handler kHandlers[] = {
     hmp_x_workload,
     hmp_info_x_workload,
     hmp_info_x_guest_digest,
+    hmp_x_migration_fault,
 };
 static_assert(std::size(kHandlers) == kCount);
 
@@ -299,6 +301,12 @@ constexpr HmpCommand kTable[] = {
      .params = "",
      .help = "reset the system",
      .id = kSystemReset},
+    {.name = "x_migration_fault",
+     .args_type = "side:s,action:s,params:s?",
+     .params = "source|destination action [offset=N,duration=MS,rate=BYTES]",
+     .help = "arm a fault on the next migration: drop, stall, throttle, corrupt, refuse-accept, "
+             "delay-accept, clear (migemu)",
+     .id = kXMigrationFault},
     {.name = "x_workload",
      .args_type = "params:s",
      .params = "key=value[,...]",

@@ -1,5 +1,6 @@
 #include "monitor/qmp.h"
 
+#include "monitor/command_tables.h"
 #include "qapi/json_writer.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-visit.h"
@@ -10,7 +11,9 @@ namespace migemu {
 namespace {
 
 const qapi::QmpCommand* find_command(std::string_view name) {
-  for (const auto& c : qapi::qmp_commands())
+  const std::vector<qapi::QmpCommand>* table = command_tables().qmp;
+  if (!table) return nullptr;
+  for (const auto& c : *table)
     if (name == c.name) return &c;
   return nullptr;
 }

@@ -38,7 +38,9 @@ void write(const Value& v, bool pretty, int indent, std::string& out) {
       out += v.as_bool() ? "true" : "false";
       return;
     case Value::Type::Number: {
-      char buf[64];
+      // Empty unless a kind below fills it (a kind out of range writes nothing
+      // rather than stack garbage).
+      char buf[64] = "";
       switch (v.num_kind()) {
         case Value::NumKind::I64:
           snprintf(buf, sizeof buf, "%" PRId64, v.raw_i64());

@@ -33,6 +33,8 @@
 #include "build-config.h"
 #include "qapi/json_parser.h"
 #include "qapi/json_writer.h"
+#include "system/cpu_models.h"
+#include "system/machine_types.h"
 #include "system/qemu_opts.h"
 
 namespace migemu {
@@ -249,33 +251,40 @@ const OptsList kMemoryList{
     "size",
     true,
     {{"size", OptType::kSize}, {"slots", OptType::kNumber}, {"maxmem", OptType::kSize}}};
-const OptsList kNameList{"name",
-                         "guest",
-                         true,
-                         {{"guest", OptType::kString},
-                          {"process", OptType::kString},
-                          {"debug-threads", OptType::kBool}}};
+const OptsList kNameList{
+    "name",
+    "guest",
+    true,
+    {{"guest", OptType::kString,
+      "Sets the name of the guest.\nThis name will be displayed in the SDL window "
+      "caption.\nThe name will also be used for the VNC server"},
+     {"process", OptType::kString, "Sets the name of the QEMU process, as shown in top etc"},
+     {"debug-threads", OptType::kBool,
+      "When enabled, name the individual threads; defaults off.\nNOTE: The thread names are "
+      "for debugging and not a\nstable API."}}};
 const OptsList kAccelList{"accel", "accel", false, {}};
-const OptsList kChardevList{
-    "chardev", "backend", false, {{"backend", OptType::kString},   {"path", OptType::kString},
-                                  {"host", OptType::kString},      {"port", OptType::kString},
-                                  {"fd", OptType::kString},        {"localaddr", OptType::kString},
-                                  {"localport", OptType::kString}, {"to", OptType::kNumber},
-                                  {"ipv4", OptType::kBool},        {"ipv6", OptType::kBool},
-                                  {"wait", OptType::kBool},        {"server", OptType::kBool},
-                                  {"delay", OptType::kBool},       {"nodelay", OptType::kBool},
-                                  {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
-                                  {"tn3270", OptType::kBool},      {"tls-creds", OptType::kString},
-                                  {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
-                                  {"width", OptType::kNumber},     {"height", OptType::kNumber},
-                                  {"cols", OptType::kNumber},      {"rows", OptType::kNumber},
-                                  {"mux", OptType::kBool},         {"signal", OptType::kBool},
-                                  {"name", OptType::kString},      {"debug", OptType::kNumber},
-                                  {"size", OptType::kSize},        {"chardev", OptType::kString},
-                                  {"append", OptType::kBool},      {"logfile", OptType::kString},
-                                  {"logappend", OptType::kBool},   {"mouse", OptType::kBool},
-                                  {"clipboard", OptType::kBool},   {"tight", OptType::kBool},
-                                  {"abstract", OptType::kBool}}};
+const OptsList kChardevList{"chardev",
+                            "backend",
+                            false,
+                            {{"backend", OptType::kString},   {"path", OptType::kString},
+                             {"host", OptType::kString},      {"port", OptType::kString},
+                             {"fd", OptType::kString},        {"localaddr", OptType::kString},
+                             {"localport", OptType::kString}, {"to", OptType::kNumber},
+                             {"ipv4", OptType::kBool},        {"ipv6", OptType::kBool},
+                             {"wait", OptType::kBool},        {"server", OptType::kBool},
+                             {"delay", OptType::kBool},       {"nodelay", OptType::kBool},
+                             {"reconnect", OptType::kNumber}, {"telnet", OptType::kBool},
+                             {"tn3270", OptType::kBool},      {"tls-creds", OptType::kString},
+                             {"tls-authz", OptType::kString}, {"websocket", OptType::kBool},
+                             {"width", OptType::kNumber},     {"height", OptType::kNumber},
+                             {"cols", OptType::kNumber},      {"rows", OptType::kNumber},
+                             {"mux", OptType::kBool},         {"signal", OptType::kBool},
+                             {"name", OptType::kString},      {"debug", OptType::kNumber},
+                             {"size", OptType::kSize},        {"chardev", OptType::kString},
+                             {"append", OptType::kBool},      {"logfile", OptType::kString},
+                             {"logappend", OptType::kBool},   {"mouse", OptType::kBool},
+                             {"clipboard", OptType::kBool},   {"tight", OptType::kBool, {}, "on"},
+                             {"abstract", OptType::kBool}}};
 const OptsList kMonList{
     "mon",
     "chardev",
@@ -288,8 +297,13 @@ const OptsList kRtcList{
     {{"base", OptType::kString}, {"clock", OptType::kString}, {"driftfix", OptType::kString}}};
 const OptsList kOvercommitList{
     "overcommit", "", false, {{"mem-lock", OptType::kBool}, {"cpu-pm", OptType::kBool}}};
-const OptsList kMsgList{
-    "msg", "", false, {{"timestamp", OptType::kBool}, {"guest-name", OptType::kBool}}};
+const OptsList kMsgList{"msg",
+                        "",
+                        false,
+                        {{"timestamp", OptType::kBool},
+                         {"guest-name", OptType::kBool,
+                          "Prepends guest name for error messages but only if -name guest is "
+                          "set otherwise option is ignored\n"}}};
 const OptsList kSandboxList{"sandbox",
                             "enable",
                             false,
@@ -333,6 +347,38 @@ const OptsList kBootList{"boot-opts",
                           {"splash-time", OptType::kNumber},
                           {"reboot-timeout", OptType::kNumber},
                           {"strict", OptType::kBool}}};
+// QEMU 7.2 still describes -machine with its pre-QOM option list
+// (util/qemu-config.c) in query-command-line-options, although it parses
+// -machine with keyval against the machine's QOM properties.
+const OptsList kLegacyMachineList{
+    "machine",
+    "type",
+    false,
+    {{"type", OptType::kString, "emulated machine"},
+     {"accel", OptType::kString, "accelerator list"},
+     {"kernel_irqchip", OptType::kBool, "use KVM in-kernel irqchip"},
+     {"kvm_shadow_mem", OptType::kSize, "KVM shadow MMU size"},
+     {"kernel", OptType::kString, "Linux kernel image file"},
+     {"initrd", OptType::kString, "Linux initial ramdisk file"},
+     {"append", OptType::kString, "Linux kernel command line"},
+     {"dtb", OptType::kString, "Linux kernel device tree file"},
+     {"dumpdtb", OptType::kString, "Dump current dtb to a file and quit"},
+     {"phandle_start", OptType::kNumber, "The first phandle ID we may generate dynamically"},
+     {"dt_compatible", OptType::kString,
+      "Overrides the \"compatible\" property of the dt root node"},
+     {"dump-guest-core", OptType::kBool, "Include guest memory in  a core dump"},
+     {"mem-merge", OptType::kBool, "enable/disable memory merge support"},
+     {"usb", OptType::kBool, "Set on/off to enable/disable usb"},
+     {"firmware", OptType::kString, "firmware image"},
+     {"iommu", OptType::kBool, "Set on/off to enable/disable Intel IOMMU (VT-d)"},
+     {"suppress-vmdesc", OptType::kBool, "Set on to disable self-describing migration"},
+     {"aes-key-wrap", OptType::kBool,
+      "enable/disable AES key wrapping using the CPACF wrapping key"},
+     {"dea-key-wrap", OptType::kBool,
+      "enable/disable DEA key wrapping using the CPACF wrapping key"},
+     {"loadparm", OptType::kString,
+      "Up to 8 chars in set of [A-Za-z0-9. ](lower case chars converted to upper case) to pass "
+      "to machine loader, boot manager, and guest kernel"}}};
 
 // qemu_opts_print_help(list, true), without the per-option help texts.
 std::string opts_help(const OptsList& list) {
@@ -365,86 +411,6 @@ std::string opts_help(const OptsList& list) {
 
 // ---------------------------------------------------------------------------
 // Machine types.
-
-struct MachineType {
-  std::string name;
-  std::string alias;  // "pc" / "q35" for the newest versions
-  std::string desc;
-  bool is_default = false;
-  bool deprecated = false;
-  bool is_pc = false;  // pc-i440fx-* or pc-q35-*
-  unsigned max_cpus = 1;
-  bool prefer_sockets = false;
-  bool dies_supported = false;
-  bool has_serial_parallel = false;  // default serial/parallel ports
-};
-
-const std::vector<MachineType>& machine_types() {
-  static const std::vector<MachineType> types = [] {
-    std::vector<MachineType> t;
-    const char* i440fx_versions[] = {"7.2",  "7.1", "7.0", "6.2", "6.1", "6.0", "5.2",  "5.1",
-                                     "5.0",  "4.2", "4.1", "4.0", "3.1", "3.0", "2.9",  "2.8",
-                                     "2.7",  "2.6", "2.5", "2.4", "2.3", "2.2", "2.12", "2.11",
-                                     "2.10", "2.1", "2.0", "1.7", "1.6", "1.5", "1.4"};
-    const char* q35_versions[] = {"7.2", "7.1", "7.0", "6.2",   "6.1", "6.0",  "5.2",  "5.1",
-                                  "5.0", "4.2", "4.1", "4.0.1", "4.0", "3.1",  "3.0",  "2.9",
-                                  "2.8", "2.7", "2.6", "2.5",   "2.4", "2.12", "2.11", "2.10"};
-    auto version_le = [](std::string_view v, int major, int minor) {
-      int a = 0, b = 0;
-      std::sscanf(std::string(v).c_str(), "%d.%d", &a, &b);
-      return a < major || (a == major && b <= minor);
-    };
-    for (const char* v : i440fx_versions) {
-      MachineType m;
-      m.name = std::string("pc-i440fx-") + v;
-      m.alias = std::string(v) == "7.2" ? "pc" : "";
-      m.desc = "Standard PC (i440FX + PIIX, 1996)";
-      m.is_default = std::string(v) == "7.2";
-      m.deprecated = v[0] == '1';
-      m.is_pc = true;
-      m.max_cpus = 255;
-      m.prefer_sockets = version_le(v, 6, 1);
-      m.dies_supported = true;
-      m.has_serial_parallel = true;
-      t.push_back(m);
-    }
-    for (const char* v : q35_versions) {
-      MachineType m;
-      m.name = std::string("pc-q35-") + v;
-      m.alias = std::string(v) == "7.2" ? "q35" : "";
-      m.desc = "Standard PC (Q35 + ICH9, 2009)";
-      m.is_pc = true;
-      m.max_cpus = version_le(v, 2, 7) ? 255 : 288;
-      m.prefer_sockets = version_le(v, 6, 1);
-      m.dies_supported = true;
-      m.has_serial_parallel = true;
-      t.push_back(m);
-    }
-    MachineType none;
-    none.name = "none";
-    none.desc = "empty machine";
-    none.max_cpus = 1;
-    t.push_back(none);
-    return t;
-  }();
-  return types;
-}
-
-const MachineType* find_machine(std::string_view name) {
-  for (const MachineType& m : machine_types()) {
-    if (m.name == name || (!m.alias.empty() && m.alias == name)) return &m;
-  }
-  return nullptr;
-}
-
-// Machine types QEMU has that migemu does not emulate.
-bool is_known_unsupported_machine(std::string_view name) {
-  return name == "microvm" || name == "isapc" || name == "x-remote";
-}
-
-std::string qom_machine_type(const MachineType& m) {
-  return m.name + "-machine";
-}
 
 // Machine properties and their types (the "-machine TYPE,help" list).
 enum class PropKind {
@@ -526,144 +492,6 @@ std::string machine_props_help(const MachineType& m) {
   std::string out = qom_machine_type(m) + " options:\n";
   for (const std::string& l : lines) out += l + "\n";
   return out;
-}
-
-// CPU models of qemu-system-x86_64 7.2 ("-cpu help").
-constexpr std::string_view kCpuModels[] = {"486",
-                                           "486-v1",
-                                           "Broadwell",
-                                           "Broadwell-IBRS",
-                                           "Broadwell-noTSX",
-                                           "Broadwell-noTSX-IBRS",
-                                           "Broadwell-v1",
-                                           "Broadwell-v2",
-                                           "Broadwell-v3",
-                                           "Broadwell-v4",
-                                           "Cascadelake-Server",
-                                           "Cascadelake-Server-noTSX",
-                                           "Cascadelake-Server-v1",
-                                           "Cascadelake-Server-v2",
-                                           "Cascadelake-Server-v3",
-                                           "Cascadelake-Server-v4",
-                                           "Cascadelake-Server-v5",
-                                           "Conroe",
-                                           "Conroe-v1",
-                                           "Cooperlake",
-                                           "Cooperlake-v1",
-                                           "Cooperlake-v2",
-                                           "Denverton",
-                                           "Denverton-v1",
-                                           "Denverton-v2",
-                                           "Denverton-v3",
-                                           "Dhyana",
-                                           "Dhyana-v1",
-                                           "Dhyana-v2",
-                                           "EPYC",
-                                           "EPYC-IBPB",
-                                           "EPYC-Milan",
-                                           "EPYC-Milan-v1",
-                                           "EPYC-Rome",
-                                           "EPYC-Rome-v1",
-                                           "EPYC-Rome-v2",
-                                           "EPYC-v1",
-                                           "EPYC-v2",
-                                           "EPYC-v3",
-                                           "Haswell",
-                                           "Haswell-IBRS",
-                                           "Haswell-noTSX",
-                                           "Haswell-noTSX-IBRS",
-                                           "Haswell-v1",
-                                           "Haswell-v2",
-                                           "Haswell-v3",
-                                           "Haswell-v4",
-                                           "Icelake-Server",
-                                           "Icelake-Server-noTSX",
-                                           "Icelake-Server-v1",
-                                           "Icelake-Server-v2",
-                                           "Icelake-Server-v3",
-                                           "Icelake-Server-v4",
-                                           "Icelake-Server-v5",
-                                           "Icelake-Server-v6",
-                                           "IvyBridge",
-                                           "IvyBridge-IBRS",
-                                           "IvyBridge-v1",
-                                           "IvyBridge-v2",
-                                           "KnightsMill",
-                                           "KnightsMill-v1",
-                                           "Nehalem",
-                                           "Nehalem-IBRS",
-                                           "Nehalem-v1",
-                                           "Nehalem-v2",
-                                           "Opteron_G1",
-                                           "Opteron_G1-v1",
-                                           "Opteron_G2",
-                                           "Opteron_G2-v1",
-                                           "Opteron_G3",
-                                           "Opteron_G3-v1",
-                                           "Opteron_G4",
-                                           "Opteron_G4-v1",
-                                           "Opteron_G5",
-                                           "Opteron_G5-v1",
-                                           "Penryn",
-                                           "Penryn-v1",
-                                           "SandyBridge",
-                                           "SandyBridge-IBRS",
-                                           "SandyBridge-v1",
-                                           "SandyBridge-v2",
-                                           "Skylake-Client",
-                                           "Skylake-Client-IBRS",
-                                           "Skylake-Client-noTSX-IBRS",
-                                           "Skylake-Client-v1",
-                                           "Skylake-Client-v2",
-                                           "Skylake-Client-v3",
-                                           "Skylake-Client-v4",
-                                           "Skylake-Server",
-                                           "Skylake-Server-IBRS",
-                                           "Skylake-Server-noTSX-IBRS",
-                                           "Skylake-Server-v1",
-                                           "Skylake-Server-v2",
-                                           "Skylake-Server-v3",
-                                           "Skylake-Server-v4",
-                                           "Skylake-Server-v5",
-                                           "Snowridge",
-                                           "Snowridge-v1",
-                                           "Snowridge-v2",
-                                           "Snowridge-v3",
-                                           "Snowridge-v4",
-                                           "Westmere",
-                                           "Westmere-IBRS",
-                                           "Westmere-v1",
-                                           "Westmere-v2",
-                                           "athlon",
-                                           "athlon-v1",
-                                           "core2duo",
-                                           "core2duo-v1",
-                                           "coreduo",
-                                           "coreduo-v1",
-                                           "kvm32",
-                                           "kvm32-v1",
-                                           "kvm64",
-                                           "kvm64-v1",
-                                           "n270",
-                                           "n270-v1",
-                                           "pentium",
-                                           "pentium-v1",
-                                           "pentium2",
-                                           "pentium2-v1",
-                                           "pentium3",
-                                           "pentium3-v1",
-                                           "phenom",
-                                           "phenom-v1",
-                                           "qemu32",
-                                           "qemu32-v1",
-                                           "qemu64",
-                                           "qemu64-v1",
-                                           "base",
-                                           "host",
-                                           "max"};
-
-bool is_cpu_model(std::string_view name) {
-  return std::find(std::begin(kCpuModels), std::end(kCpuModels), name) != std::end(kCpuModels);
 }
 
 // ObjectType of QEMU 7.2 (qapi/qom.json) as built for Debian x86-64.
@@ -2899,7 +2727,7 @@ Status Parser::check_cpu() {
   if (qopts::is_help_option(model)) {
     return generic_error("listing CPU models (-cpu help) is not supported by migemu");
   }
-  if (!is_cpu_model(model)) return generic_error("unable to find CPU model '" + model + "'");
+  if (!find_cpu_model(model)) return generic_error("unable to find CPU model '" + model + "'");
   cfg_.cpu_model = model;
   size_t p = s.find(',');
   while (p != std::string::npos) {
@@ -3079,6 +2907,53 @@ Result<Config> parse_command_line(const std::vector<std::string>& args) {
 std::string version_text() {
   return std::string("QEMU emulator version ") + QEMU_VERSION_STRING + " (" + MIGEMU_PACKAGE +
          ")\nCopyright (c) 2003-2022 Fabrice Bellard and the QEMU Project developers\n";
+}
+
+namespace {
+
+CommandLineOptionGroup option_group(const OptsList& list) {
+  CommandLineOptionGroup g;
+  g.option = std::string(list.name);
+  for (const OptDesc& d : list.desc) {
+    CommandLineParam p;
+    p.name = std::string(d.name);
+    switch (d.type) {
+      case OptType::kString:
+        p.type = "string";
+        break;
+      case OptType::kBool:
+        p.type = "boolean";
+        break;
+      case OptType::kNumber:
+        p.type = "number";
+        break;
+      case OptType::kSize:
+        p.type = "size";
+        break;
+    }
+    if (!d.help.empty()) p.help = std::string(d.help);
+    if (!d.def.empty()) p.def = std::string(d.def);
+    g.params.push_back(std::move(p));
+  }
+  return g;
+}
+
+}  // namespace
+
+std::vector<CommandLineOptionGroup> command_line_option_groups() {
+  // The option lists migemu parses, in the order QEMU 7.2's qemu_init()
+  // registers them (the ones migemu lacks left out).
+  const OptsList* lists[] = {&kChardevList, &kDeviceList, &kRtcList,        &kGlobalList,
+                             &kMonList,     &kAccelList,  &kMemoryList,     &kSmpList,
+                             &kBootList,    &kObjectList, &kOvercommitList, &kMsgList,
+                             &kNameList,    &kActionList, &kSandboxList};
+  std::vector<CommandLineOptionGroup> out;
+  for (const OptsList* l : lists) out.push_back(option_group(*l));
+  return out;
+}
+
+CommandLineOptionGroup legacy_machine_option_group() {
+  return option_group(kLegacyMachineList);
 }
 
 std::string machine_help_text() {

@@ -36,4 +36,21 @@ Result<Config> parse_command_line(const std::vector<std::string>& args, ParseDia
 // -machine help: QEMU's list format, the machine types migemu accepts.
 std::string machine_help_text();
 
+// The QemuOpts option groups, for query-command-line-options.
+struct CommandLineParam {
+  std::string name;
+  std::string type;  // CommandLineParameterType: string, boolean, number, size
+  std::optional<std::string> help;
+  std::optional<std::string> def;
+};
+struct CommandLineOptionGroup {
+  std::string option;
+  std::vector<CommandLineParam> params;  // in the order the list declares them
+};
+// The groups migemu's command line implements, in QEMU 7.2's registration
+// order.
+std::vector<CommandLineOptionGroup> command_line_option_groups();
+// What QEMU reports for "machine": its legacy option list.
+CommandLineOptionGroup legacy_machine_option_group();
+
 }  // namespace migemu

@@ -18,6 +18,7 @@
 #include "io/fd_watch.h"
 #include "migration/migration.h"
 #include "migration/options.h"
+#include "monitor/all_commands.h"
 #include "monitor/fdsets.h"
 #include "monitor/monitor.h"
 #include "system/cmdline.h"
@@ -53,7 +54,7 @@ class Daemonizer {
  public:
   void fork_now() {
     int fds[2];
-    if (pipe(fds) < 0) die(std::string("cannot create pipe: ") + strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) < 0) die(std::string("cannot create pipe: ") + strerror(errno));
     pid_t pid = fork();
     if (pid < 0) die(std::string("cannot fork: ") + strerror(errno));
     if (pid > 0) {
@@ -161,6 +162,7 @@ int run(int argc, char** argv) {
   Daemonizer daemon;
   if (cfg.daemonize) daemon.fork_now();
 
+  install_command_tables();
   vm().configure(cfg);
   if (Status st = guest_memory().init(cfg); !st.ok()) die(st.error().desc);
   attach_to_run_state(workload(), runstate());
@@ -228,7 +230,7 @@ int run(int argc, char** argv) {
   migration_state().shutdown_for_exit();
   monitors().flush_all();
   if (cfg.pidfile) unlink(cfg.pidfile->c_str());
-  return 0;
+  return vm().exit_status();
 }
 
 }  // namespace

@@ -70,6 +70,10 @@ enum class OptType { kString, kBool, kNumber, kSize };
 struct OptDesc {
   std::string_view name;
   OptType type;
+  // QEMU's help text and default, as query-command-line-options reports
+  // them (empty: none).
+  std::string_view help = {};
+  std::string_view def = {};
 };
 
 // A QemuOptsList: its name (used in "Duplicate ID 'x' for NAME"), implied

@@ -40,6 +40,12 @@ void Vm::request_shutdown(ShutdownCause cause) {
   if (on_exit) on_exit();
 }
 
+void Vm::request_exit(int status) {
+  if (!exit_requested_) exit_status_ = status;
+  exit_requested_ = true;
+  if (on_exit) on_exit();
+}
+
 void Vm::request_reset(ShutdownCause cause) {
   qapi::qapi_event_send_reset(caused_by_guest(cause), cause);
   // After a reset a stopped VM is back in prelaunch (main_loop_should_exit).

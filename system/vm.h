@@ -25,7 +25,12 @@ class Vm {
   void request_reset(qapi::ShutdownCause cause);
   void request_powerdown();
 
+  // The process must end with `status` (a failed incoming migration exits
+  // with 1, as QEMU does): the main loop stops, main() tidies up and returns it.
+  void request_exit(int status);
+
   bool exit_requested() const { return exit_requested_; }
+  int exit_status() const { return exit_status_; }
   // main() installs this: leave the main loop after pending output is sent.
   std::function<void()> on_exit;
 
@@ -35,6 +40,7 @@ class Vm {
  private:
   Config cfg_;
   bool exit_requested_ = false;
+  int exit_status_ = 0;
 };
 
 Vm& vm();

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "monitor/all_commands.h"
 #include "monitor/fdsets.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
@@ -48,6 +49,10 @@ const char kGreeting[] =
     "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, "
     "\"package\": \"migemu 0.1.0\"}, \"capabilities\": [\"oob\"]}}\r\n";
 
+// The monitor core dispatches through tables installed at start-up, as
+// main() installs them.
+const bool kCommandsInstalled = (install_command_tables(), true);
+
 TEST(Qmp, GreetingAndNegotiation) {
   FakeChardev chr;
   QmpMonitor mon(&chr, false);
@@ -86,7 +91,9 @@ TEST(Qmp, RequestValidationOrderAndTexts) {
     const char* in;
     const char* out;
   } cases[] = {
-      {"42\n", "{\"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input must be a JSON object\"}}\r\n"},
+      {"42\n",
+       "{\"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input must be a JSON "
+       "object\"}}\r\n"},
       {"{\"execute\": 1, \"id\": \"x\"}",
        "{\"id\": \"x\", \"error\": {\"class\": \"GenericError\", \"desc\": \"QMP input member "
        "'execute' must be a string\"}}\r\n"},
@@ -163,8 +170,9 @@ TEST(Qmp, StopEmitsEventBeforeReplyOnlyAfterNegotiation) {
   EXPECT_NE(out.find("\"event\": \"STOP\"}\r\n{\"return\": {}}\r\n"), std::string::npos) << out;
   EXPECT_EQ(b->take(), "");  // still negotiating: no events
   a->input("{\"execute\": \"query-status\"}");
-  EXPECT_EQ(a->take(),
-            "{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}}\r\n");
+  EXPECT_EQ(
+      a->take(),
+      "{\"return\": {\"status\": \"paused\", \"singlestep\": false, \"running\": false}}\r\n");
   a->input("{\"execute\": \"cont\"}");
   out = a->take();
   EXPECT_NE(out.find("\"event\": \"RESUME\"}\r\n{\"return\": {}}\r\n"), std::string::npos) << out;
@@ -176,8 +184,12 @@ TEST(Hmp, BannerPromptEchoAndOutput) {
   chr.open();
   EXPECT_EQ(chr.take(), "QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu) ");
   chr.input("ab");
-  EXPECT_EQ(chr.take(), "a\x1b[K\x1b[D" "ab\x1b[K");
-  chr.input("\x7f\x7f" "info version\r");
+  EXPECT_EQ(chr.take(),
+            "a\x1b[K\x1b[D"
+            "ab\x1b[K");
+  chr.input(
+      "\x7f\x7f"
+      "info version\r");
   std::string out = chr.take();
   EXPECT_NE(out.find("\r\n7.2.22migemu 0.1.0\r\n(qemu) "), std::string::npos) << out;
   chr.input("foo\n");

@@ -137,6 +137,8 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "RESET",
                                              "STOP",
                                              "RESUME",
+                                             "query-tpm-models",
+                                             "query-tpm-types",
                                              "query-migrate",
                                              "migrate-set-capabilities",
                                              "query-migrate-capabilities",
@@ -153,11 +155,16 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "query-commands",
                                              "quit",
                                              "query-qmp-schema",
+                                             "qom-list-types",
+                                             "qom-list-properties",
+                                             "device-list-properties",
+                                             "query-machines",
                                              "query-target",
                                              "query-uuid",
                                              "system_reset",
                                              "system_powerdown",
                                              "query-kvm",
+                                             "query-cpu-definitions",
                                              "query-name",
                                              "stop",
                                              "cont",
@@ -167,9 +174,13 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "add-fd",
                                              "remove-fd",
                                              "query-fdsets",
+                                             "query-command-line-options",
+                                             "query-sev-capabilities",
+                                             "query-sgx-capabilities",
                                              "x-workload",
                                              "x-query-workload",
-                                             "x-query-guest-digest"};
+                                             "x-query-guest-digest",
+                                             "x-migration-fault"};
   EXPECT_EQ(names, expected);
   // query-commands lists them the other way round (QEMU 7.2 ends with
   // query-status), events aside.

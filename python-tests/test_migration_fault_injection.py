@@ -1,0 +1,157 @@
+"""x-migration-fault: faults armed on the next migration of either side.
+
+Each fault must make the migration behave as the matching real failure
+would (a cut connection, a stalled or slow link, a corrupted byte, a
+destination that refuses or is slow to take the connection), leave the
+source's guest running, and be used up: the next migration succeeds.
+Destinations are migemu and, where the fault is on migemu's source, real
+QEMU 7.2.
+"""
+
+import time
+
+import pytest
+
+from migration_helpers import MiB, fill_random, mig  # noqa: F401
+
+FAILED_WRITE = ("Unable to write to socket: Connection reset by peer",
+                "Unable to write to socket: Broken pipe")
+
+
+def arm(vm, side, action, **kw):
+    vm.cmd("x-migration-fault", dict(side=side, action=action, **kw))
+
+
+def source_fails(src, dst, error):
+    n = len(src.events())
+    src.cmd("migrate", {"uri": dst.uri})
+    src.wait_migration_event("failed", timeout=30, since=n)
+    info = src.query_migrate()
+    assert info["status"] == "failed", info
+    if isinstance(error, str):
+        assert info.get("error-desc") == error, info
+    else:
+        assert info.get("error-desc") in error, info
+    assert src.run_state()["status"] == "running"
+    return info
+
+
+def migrate_ok(src, dst):
+    n = len(src.events())
+    src.cmd("migrate", {"uri": dst.uri})
+    info = src.wait_source_completed(timeout=60, since=n)
+    dst.wait_migration_event("completed", timeout=30)
+    assert dst.digest() == src.digest()
+    return info
+
+
+def fresh_pair(mig, name, dst_binary="migemu"):
+    dst = mig.vm(dst_binary, name, incoming="tcp", ram="32M")
+    return dst
+
+
+@pytest.fixture
+def src(mig):
+    vm = mig.vm("migemu", "src", ram="32M", hmp=True)
+    fill_random(vm.memfile, 0, 8 * MiB, seed=7)
+    return vm
+
+
+def test_source_drop_fails_like_a_cut_connection_then_next_succeeds(mig, src):
+    dst = fresh_pair(mig, "dst1")
+    arm(src, "source", "drop", offset=1 * MiB)
+    source_fails(src, dst, "Unable to write to socket: Connection reset by peer")
+    assert dst.wait_exit(10) == 1  # the destination saw the stream end
+    assert "load of migration failed" in dst.stderr()
+    migrate_ok(src, fresh_pair(mig, "dst2"))
+
+
+def test_source_drop_to_real_qemu(mig, src):
+    dst = fresh_pair(mig, "q1", "qemu")
+    arm(src, "source", "drop", offset=2 * MiB)
+    source_fails(src, dst, "Unable to write to socket: Connection reset by peer")
+    assert dst.wait_exit(10) == 1
+    migrate_ok(src, fresh_pair(mig, "q2", "qemu"))
+
+
+def test_source_corrupt_byte_fails_the_destination_load(mig, src):
+    dst = fresh_pair(mig, "dst1")
+    arm(src, "source", "corrupt", offset=1)  # inside the QEVM magic
+    info = source_fails(src, dst, FAILED_WRITE + (None,))
+    assert dst.wait_exit(10) == 1
+    assert "load of migration failed: Invalid argument" in dst.stderr(), dst.stderr()
+    del info
+    migrate_ok(src, fresh_pair(mig, "dst2"))
+
+
+def test_source_stall_delays_but_completes(mig, src):
+    arm(src, "source", "stall", offset=64 * 1024, duration=800)
+    info = migrate_ok(src, fresh_pair(mig, "dst1"))
+    assert info["total-time"] >= 800, info
+
+
+def test_source_throttle_caps_the_rate(mig, src):
+    src.set_params(max_bandwidth=0)
+    arm(src, "source", "throttle", rate=8 * MiB)
+    t0 = time.monotonic()
+    migrate_ok(src, fresh_pair(mig, "dst1"))
+    # 8 MiB of random pages at 8 MiB/s: about a second, never much less
+    assert time.monotonic() - t0 >= 0.9
+
+
+def test_destination_drop_fails_both_sides(mig, src):
+    dst = fresh_pair(mig, "dst1")
+    arm(dst, "destination", "drop", offset=1 * MiB)
+    source_fails(src, dst, FAILED_WRITE)
+    assert dst.wait_exit(10) == 1
+    migrate_ok(src, fresh_pair(mig, "dst2"))
+
+
+def test_destination_refuse_accept_then_the_next_connection_works(mig, src):
+    dst = fresh_pair(mig, "dst1")
+    arm(dst, "destination", "refuse-accept")
+    source_fails(src, dst, FAILED_WRITE)
+    assert dst.alive()
+    migrate_ok(src, dst)
+
+
+def test_destination_delay_accept(mig, src):
+    dst = fresh_pair(mig, "dst1")
+    arm(dst, "destination", "delay-accept", duration=700)
+    info = migrate_ok(src, dst)
+    assert info["total-time"] >= 700, info
+
+
+def test_clear_disarms(mig, src):
+    arm(src, "source", "drop", offset=0)
+    arm(src, "source", "clear")
+    migrate_ok(src, fresh_pair(mig, "dst1"))
+
+
+def test_bad_requests_are_refused(mig, src):
+    def err(args):
+        r = src.cmd_raw("x-migration-fault", args)
+        assert "error" in r, r
+        return r["error"]["desc"]
+    assert err({"side": "source", "action": "refuse-accept"}) == (
+        "Fault 'refuse-accept' applies to the destination side only")
+    assert err({"side": "source", "action": "stall"}) == "Parameter 'duration' is missing"
+    assert err({"side": "source", "action": "throttle", "rate": 0}) == (
+        "Parameter 'rate' expects a positive number of bytes per second")
+    assert err({"side": "source", "action": "corrupt"}) == "Parameter 'offset' is missing"
+    assert err({"side": "source", "action": "explode"}) == (
+        "Parameter 'action' does not accept value 'explode'")
+    assert err({"side": "sideways", "action": "drop"}) == (
+        "Parameter 'side' does not accept value 'sideways'")
+    # nothing was armed by the refused requests
+    migrate_ok(src, fresh_pair(mig, "dst1"))
+
+
+def test_hmp_twin(mig, src):
+    assert src.hmp_cmd("x_migration_fault source stall offset=4K,duration=300") == ""
+    assert src.hmp_cmd("x_migration_fault source nope") == (
+        "Error: Parameter 'action' does not accept value 'nope'\r\n")
+    assert src.hmp_cmd("x_migration_fault source drop size=3") == (
+        "Error: Invalid parameter 'size'\r\n")
+    info = migrate_ok(src, fresh_pair(mig, "dst1"))
+    assert info["total-time"] >= 300, info

@@ -1,0 +1,102 @@
+// QomRegistry: lookups and the three listings, following QEMU 7.2's
+// qom/qom-qmp-cmds.c (what is listed, which errors, in which order checked).
+#include "system/qom_registry.h"
+
+#include <cassert>
+
+namespace migemu {
+
+void QomRegistry::add(QomType type) {
+  assert(!index_.count(type.name));
+  assert(type.parent.empty() || index_.count(type.parent));
+  index_.emplace(type.name, types_.size());
+  types_.push_back(std::move(type));
+}
+
+const QomType* QomRegistry::find(std::string_view name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &types_[it->second];
+}
+
+bool QomRegistry::is_a(const QomType& type, std::string_view ancestor) const {
+  for (const QomType* t = &type; t; t = t->parent.empty() ? nullptr : find(t->parent)) {
+    if (t->name == ancestor) return true;
+    for (const std::string& i : t->interfaces) {
+      const QomType* iface = find(i);
+      if (iface && is_a(*iface, ancestor)) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<const QomType*> QomRegistry::list(const std::optional<std::string>& implements,
+                                              bool include_abstract) const {
+  std::vector<const QomType*> out;
+  for (const QomType& t : types_) {
+    if (t.abstract && !include_abstract) continue;
+    if (implements && !is_a(t, *implements)) continue;
+    out.push_back(&t);
+  }
+  return out;
+}
+
+std::vector<const QomProperty*> QomRegistry::collect(const QomType& type,
+                                                     bool with_instance) const {
+  // QEMU walks the object's own properties first, then the class chain from
+  // the type up to "object".
+  std::vector<const QomProperty*> out;
+  std::vector<const QomType*> chain;
+  for (const QomType* t = &type; t; t = t->parent.empty() ? nullptr : find(t->parent)) {
+    chain.push_back(t);
+  }
+  if (with_instance) {
+    for (const QomType* t : chain) {
+      for (const QomProperty& p : t->properties) {
+        if (p.per_instance) out.push_back(&p);
+      }
+    }
+  }
+  for (const QomType* t : chain) {
+    for (const QomProperty& p : t->properties) {
+      if (!p.per_instance) out.push_back(&p);
+    }
+  }
+  return out;
+}
+
+Result<std::vector<const QomProperty*>> QomRegistry::object_properties(
+    std::string_view name) const {
+  const QomType* t = find(name);
+  if (!t) {
+    return Error{ErrorClass::DeviceNotFound, "Class '" + std::string(name) + "' not found"};
+  }
+  if (!is_a(*t, "object")) {
+    return generic_error("Parameter 'typename' expects a QOM type");
+  }
+  return collect(*t, !t->abstract);
+}
+
+Result<std::vector<const QomProperty*>> QomRegistry::device_properties(
+    std::string_view name) const {
+  const QomType* t = find(name);
+  if (!t) {
+    return Error{ErrorClass::DeviceNotFound, "Device '" + std::string(name) + "' not found"};
+  }
+  if (!is_a(*t, "device") || t->abstract) {
+    return generic_error("Parameter 'typename' expects a non-abstract device type");
+  }
+  std::vector<const QomProperty*> out;
+  for (const QomProperty* p : collect(*t, true)) {
+    // Object's and DeviceState's own properties, and the legacy-* string
+    // doubles of qdev properties, are not device settings.
+    const std::string& n = p->name;
+    if (n == "type" || n == "realized" || n == "hotpluggable" || n == "hotplugged" ||
+        n == "parent_bus" || n.rfind("legacy-", 0) == 0) {
+      continue;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace migemu

@@ -1,0 +1,227 @@
+// The QOM types migemu models and their properties, as QEMU 7.2 (Debian's
+// qemu-system-x86_64) reports them: the roots, accelerators, memory
+// backends, the secret object, the isa-serial device, the machine types of
+// system/machine_types.h and the CPU models of system/cpu_models.h.
+// Property texts are QEMU's own, including its missing spaces, because
+// management software compares them as strings.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "system/cpu_models.h"
+#include "system/machine_types.h"
+#include "system/qom_registry.h"
+
+namespace migemu {
+namespace {
+
+QomProperty prop(std::string name, std::string type, std::string desc = {}) {
+  QomProperty p;
+  p.name = std::move(name);
+  p.type = std::move(type);
+  if (!desc.empty()) p.description = std::move(desc);
+  return p;
+}
+
+QomProperty instance_prop(std::string name, std::string type, std::string desc = {}) {
+  QomProperty p = prop(std::move(name), std::move(type), std::move(desc));
+  p.per_instance = true;
+  return p;
+}
+
+// A qdev property: it reports a default in device-list-properties.
+QomProperty qdev_prop(std::string name, std::string type, Value def, std::string desc = {}) {
+  QomProperty p = prop(std::move(name), std::move(type), std::move(desc));
+  p.default_value = std::move(def);
+  return p;
+}
+
+QomType type(std::string name, std::string parent, bool abstract,
+             std::vector<QomProperty> props = {}) {
+  QomType t;
+  t.name = std::move(name);
+  t.parent = std::move(parent);
+  t.abstract = abstract;
+  t.properties = std::move(props);
+  return t;
+}
+
+void add_roots(QomRegistry& r) {
+  QomType iface = type("interface", "", true);
+  iface.is_interface = true;
+  r.add(iface);
+  QomType uc = type("user-creatable", "interface", true);
+  uc.is_interface = true;
+  r.add(uc);
+  r.add(type("object", "", true, {prop("type", "string")}));
+  r.add(type("container", "object", false));
+}
+
+void add_accels(QomRegistry& r) {
+  r.add(type("accel", "object", false));
+  r.add(type("tcg-accel", "accel", false,
+             {prop("tb-size", "int", "TCG translation block cache size"),
+              prop("split-wx", "bool", "Map jit pages into separate RW and RX regions"),
+              prop("thread", "string")}));
+  // Present as in a QEMU built with KVM; migemu falls back to TCG when asked
+  // for it, as QEMU does on a host without /dev/kvm.
+  r.add(type(
+      "kvm-accel", "accel", false,
+      {prop("kvm-shadow-mem", "int", "KVM shadow MMU size"),
+       prop("kernel-irqchip", "on|off|split", "Configure KVM in-kernel irqchip"),
+       prop("dirty-ring-size", "uint32",
+            "Size of KVM dirty page ring buffer (default: 0, i.e. use bitmap)"),
+       prop("notify-vmexit", "NotifyVMexitOption", "Enable notify VM exit"),
+       prop("notify-window", "uint32",
+            "Clock cycles without an event window after which a notification VM exit occurs")}));
+}
+
+void add_objects(QomRegistry& r) {
+  QomType backend =
+      type("memory-backend", "object", true,
+           {prop("merge", "bool", "Mark memory as mergeable"),
+            prop("dump", "bool", "Set to 'off' to exclude from core dump"),
+            prop("prealloc", "bool", "Preallocate memory"),
+            prop("prealloc-threads", "int", "Number of CPU threads to use for prealloc"),
+            prop("prealloc-context", "link<thread-context>",
+                 "Context to use for creating CPU threads for preallocation"),
+            prop("size", "int", "Size of the memory region (ex: 500M)"),
+            prop("host-nodes", "int", "Binds memory to the list of NUMA host nodes"),
+            prop("policy", "HostMemPolicy", "Set the NUMA policy"),
+            prop("share", "bool", "Mark the memory as private to QEMU or shared"),
+            prop("reserve", "bool", "Reserve swap space (or huge pages) if applicable"),
+            prop("x-use-canonical-path-for-ramblock-id", "bool")});
+  backend.interfaces = {"user-creatable"};
+  r.add(backend);
+  r.add(type("memory-backend-ram", "memory-backend", false));
+  r.add(type("memory-backend-file", "memory-backend", false,
+             {prop("mem-path", "string"), prop("discard-data", "bool"), prop("align", "int"),
+              prop("pmem", "bool"), prop("readonly", "bool")}));
+  r.add(type("memory-backend-memfd", "memory-backend", false,
+             {prop("hugetlb", "bool", "Use huge pages"),
+              prop("hugetlbsize", "int", "Huge pages size (ex: 2M, 1G)"),
+              prop("seal", "bool", "Seal growing & shrinking")}));
+  QomType secret_common = type("secret_common", "object", true,
+                               {prop("loaded", "bool"), prop("format", "QCryptoSecretFormat"),
+                                prop("keyid", "string"), prop("iv", "string")});
+  secret_common.interfaces = {"user-creatable"};
+  r.add(secret_common);
+  r.add(type("secret", "secret_common", false, {prop("data", "string"), prop("file", "string")}));
+}
+
+void add_devices(QomRegistry& r) {
+  r.add(type("device", "object", true,
+             {prop("realized", "bool"), prop("hotpluggable", "bool"), prop("hotplugged", "bool"),
+              prop("parent_bus", "link<bus>")}));
+  r.add(type("isa-device", "device", true));
+  // 0xffffffff: "not set", the board picks the port's index/iobase/irq.
+  r.add(
+      type("isa-serial", "isa-device", false,
+           {qdev_prop("index", "uint32", Value::u64(UINT32_MAX)),
+            qdev_prop("iobase", "uint32", Value::u64(UINT32_MAX)),
+            qdev_prop("irq", "uint32", Value::u64(UINT32_MAX)),
+            prop("chardev", "str", "ID of a chardev to use as a backend"),
+            qdev_prop("baudbase", "uint32", Value::u64(115200)),
+            qdev_prop("wakeup", "bool", Value(false)), instance_prop("serial", "child<serial>")}));
+}
+
+void add_machines(QomRegistry& r) {
+  r.add(type(
+      "machine", "object", true,
+      {prop("kernel", "string", "Linux kernel image file"),
+       prop("initrd", "string", "Linux initial ramdisk file"),
+       prop("append", "string", "Linux kernel command line"),
+       prop("dtb", "string", "Linux kernel device tree file"),
+       prop("dumpdtb", "string", "Dump current dtb to a file and quit"),
+       prop("phandle-start", "int", "The first phandle ID we may generate dynamically"),
+       prop("dt-compatible", "string", "Overrides the \"compatible\" property of the dt root node"),
+       prop("dump-guest-core", "bool", "Include guest memory in a core dump"),
+       prop("mem-merge", "bool", "Enable/disable memory merge support"),
+       prop("usb", "bool", "Set on/off to enable/disable usb"),
+       prop("graphics", "bool", "Set on/off to enable/disable graphics emulation"),
+       prop("firmware", "string", "Firmware image"),
+       prop("suppress-vmdesc", "bool", "Set on to disable self-describing migration"),
+       prop("confidential-guest-support", "link<confidential-guest-support>",
+            "Set confidential guest scheme to support"),
+       prop("memory-encryption", "string", "Set memory encryption object to use"),
+       prop("memory-backend", "link<memory-backend>",
+            "Set RAM backendValid value is ID of hostmem based backend"),
+       prop("smp", "SMPConfiguration", "CPU topology"),
+       prop("boot", "BootConfiguration", "Boot configuration"),
+       prop("memory", "MemorySizeConfiguration", "Memory size configuration"),
+       instance_prop("peripheral", "child<container>"),
+       instance_prop("peripheral-anon", "child<container>")}));
+  r.add(type(
+      "x86-machine", "machine", true,
+      {prop("smm", "OnOffAuto", "Enable SMM"), prop("acpi", "OnOffAuto", "Enable ACPI"),
+       prop("pit", "OnOffAuto", "Enable i8254 PIT"), prop("pic", "OnOffAuto", "Enable i8259 PIC"),
+       prop("x-oem-id", "string",
+            "Override the default value of field OEMID in ACPI table header.The string may "
+            "be up to 6 bytes in size"),
+       prop("x-oem-table-id", "string",
+            "Override the default value of field OEM Table ID in ACPI table header.The "
+            "string may be up to 8 bytes in size"),
+       prop("bus-lock-ratelimit", "uint64_t",
+            "Set the ratelimit for the bus locks acquired in VMs"),
+       prop("sgx-epc", "SgxEPC", "SGX EPC device")}));
+  r.add(type(
+      "generic-pc-machine", "x86-machine", true,
+      {prop("device-memory-region-size", "int"),
+       prop("max-ram-below-4g", "size", "Maximum ram below the 4G boundary (32bit boundary)"),
+       prop("vmport", "OnOffAuto", "Enable vmport (pc & q35)"),
+       prop("smbus", "bool", "Enable/disable system management bus"),
+       prop("sata", "bool", "Enable/disable Serial ATA bus"),
+       prop("hpet", "bool", "Enable/disable high precision event timer emulation"),
+       prop("i8042", "bool"), prop("default-bus-bypass-iommu", "bool"),
+       prop("max-fw-size", "size", "Maximum combined firmware size"),
+       prop("smbios-entry-point-type", "str", "SMBIOS Entry Point type [32, 64]"),
+       // Added per machine object by the pc board and the generic machine
+       // code (flash devices, NVDIMM/HMAT/CXL switches, PC speaker).
+       instance_prop("system.flash0", "child<cfi.pflash01>"),
+       instance_prop("system.flash1", "child<cfi.pflash01>"),
+       instance_prop("pflash0", "str", "Node name or ID of a block device to use as a backend"),
+       instance_prop("pflash1", "str", "Node name or ID of a block device to use as a backend"),
+       instance_prop("pcspk-audiodev", "str", "ID of an audiodev to use as a backend"),
+       instance_prop("nvdimm", "bool", "Set on/off to enable/disable NVDIMM instantiation"),
+       instance_prop("nvdimm-persistence", "string",
+                     "Set NVDIMM persistenceValid values are cpu, mem-ctrl"),
+       instance_prop("hmat", "bool",
+                     "Set on/off to enable/disable ACPI Heterogeneous Memory Attribute Table "
+                     "(HMAT)"),
+       instance_prop("cxl", "bool", "Set on/off to enable/disable CXL instantiation"),
+       instance_prop("cxl-fmw", "CXLFixedMemoryWindow", "CXL Fixed Memory Windows (array)")}));
+  for (const MachineType& m : machine_types()) {
+    r.add(type(qom_machine_type(m), m.is_pc ? "generic-pc-machine" : "machine", false));
+  }
+}
+
+void add_cpus(QomRegistry& r) {
+  r.add(type("cpu", "device", true,
+             {prop("memory", "link<memory-region>"), prop("legacy-memory", "str"),
+              prop("start-powered-off", "bool")}));
+  r.add(type("x86_64-cpu", "cpu", true));
+  for (const CpuModel& c : cpu_models()) {
+    // QEMU derives "host" from "max".
+    r.add(type(c.qom_type(), c.name == "host" ? "max-x86_64-cpu" : "x86_64-cpu", false));
+  }
+}
+
+QomRegistry build() {
+  QomRegistry r;
+  add_roots(r);
+  add_accels(r);
+  add_objects(r);
+  add_devices(r);
+  add_machines(r);
+  add_cpus(r);
+  return r;
+}
+
+}  // namespace
+
+const QomRegistry& qom_registry() {
+  static const QomRegistry registry = build();
+  return registry;
+}
+
+}  // namespace migemu
