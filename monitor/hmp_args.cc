@@ -200,6 +200,21 @@ class ExprParser {
 
   uint64_t unary() {
     if (failed_) return 0;
+    // QEMU recurses without a limit, so a long enough "((((..." or "----..."
+    // overflows its stack. Lines typed on an HMP socket are at most 4095
+    // bytes and never reach this depth; human-monitor-command's strings have
+    // no such bound, and get an error here instead of a crash.
+    if (depth_ >= kMaxDepth) {
+      fail("expression too deeply nested");
+      return 0;
+    }
+    ++depth_;
+    uint64_t v = unary_at_depth();
+    --depth_;
+    return v;
+  }
+
+  uint64_t unary_at_depth() {
     switch (cur_.peek()) {
       case '+':
         next();
@@ -295,9 +310,12 @@ class ExprParser {
     return v;
   }
 
+  static constexpr int kMaxDepth = 4096;  // nested unary operators and parentheses
+
   Cursor& cur_;
   bool failed_ = false;
   std::string error_;
+  int depth_ = 0;
 };
 
 // ---- sizes (o): QEMU's qemu_strtosz_MiB ----

@@ -35,8 +35,10 @@ class Dict {
   Value* get(std::string_view key);
   bool has(std::string_view key) const { return get(key) != nullptr; }
   bool remove(std::string_view key);
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  // Defined after Value: using entries_ needs Value complete (clang checks
+  // this where the member is written, gcc only where it is used).
+  size_t size() const;
+  bool empty() const;
   const std::vector<Entry>& entries() const { return entries_; }
 
   bool operator==(const Dict& o) const;
@@ -117,6 +119,13 @@ class Value {
   Value& operator=(Value&&) noexcept = default;
   ~Value() = default;
 };
+
+inline size_t Dict::size() const {
+  return entries_.size();
+}
+inline bool Dict::empty() const {
+  return entries_.empty();
+}
 
 // Builder helper: Dict from an initializer list, insertion order kept.
 Dict make_dict(std::initializer_list<std::pair<const char*, Value>> items);

@@ -10,13 +10,9 @@
 
 #include "monitor/hmp_args.h"
 #include "monitor/readline.h"
+#include "tests/hmp_qemu72_table.h"
 
 namespace migemu {
-namespace test_tables {
-// QEMU 7.2's command table, defined in readline_test.cc.
-extern const std::span<const HmpCommand> kQemu72Commands;
-}  // namespace test_tables
-
 namespace {
 
 using namespace std::literals;
@@ -314,6 +310,21 @@ TEST(HmpArgs, IntegerErrors) {
             "print|p: extraneous characters at the end of line");
   EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", "'\\''"),
             "print|p: extraneous characters at the end of line");
+}
+
+TEST(HmpArgs, DeepExpressionIsAnErrorNotACrash) {
+  // A long line of nested parentheses or signs (as human-monitor-command
+  // accepts) used to overflow the stack of the recursive evaluator.
+  const std::string parens = std::string(1000000, '(') + "1" + std::string(1000000, ')');
+  EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", parens), "expression too deeply nested");
+  EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", std::string(1000000, '-') + "1"),
+            "expression too deeply nested");
+  // Anything a 4095-byte monitor line can hold still evaluates.
+  Dict d = parse_ok("print|p", "fmt:/,val:l",
+                    std::string(2047, '(') + "7" + std::string(2047, ')'));
+  EXPECT_EQ(int_of(d, "val"), 7);
+  d = parse_ok("print|p", "fmt:/,val:l", std::string(4094, '-') + "7");
+  EXPECT_EQ(int_of(d, "val"), 7);
 }
 
 TEST(HmpArgs, DotModifier) {

@@ -1082,6 +1082,23 @@ TEST(Commands, PackagedStreamIsLoaded) {
             "load of migration failed: Resource temporarily unavailable");
 }
 
+TEST(Commands, PackagedInsidePackagedIsRefused) {
+  // Nested packages used to be loaded, each level holding a copy of the
+  // rest of the stream: 540 KB of them took more than 2 GB.
+  Dest d;
+  Bytes inner = B().u8(8).be16(7).be16(4).be32(1).u8(0).b;
+  EXPECT_EQ(load_error(d, B().header()
+                              .u8(8)
+                              .be16(7)
+                              .be16(4)
+                              .be32(static_cast<uint32_t>(inner.size()))
+                              .bytes(inner)
+                              .eof_vmdesc()
+                              .b),
+            "CMD_PACKAGED inside CMD_PACKAGED is not supported by this emulator\n"
+            "load of migration failed: Operation not supported");
+}
+
 // ------------------------------------------------------------- end of stream
 
 TEST(EndOfStream, VmdescHandling) {
