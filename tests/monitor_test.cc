@@ -150,11 +150,11 @@ TEST(Qmp, OobOnlyForAllowOobCommands) {
 TEST(Qmp, StopEmitsEventBeforeReplyOnlyAfterNegotiation) {
   auto owned = std::make_unique<FakeChardev>("ev1");
   FakeChardev* a = owned.get();
-  ASSERT_TRUE(monitors().add_chardev(std::move(owned)).ok());
+  ASSERT_TRUE(chardevs().add(std::move(owned)).ok());
   ASSERT_TRUE(monitors().add_monitor("ev1", true, false).ok());
   auto owned2 = std::make_unique<FakeChardev>("ev2");
   FakeChardev* b = owned2.get();
-  ASSERT_TRUE(monitors().add_chardev(std::move(owned2)).ok());
+  ASSERT_TRUE(chardevs().add(std::move(owned2)).ok());
   ASSERT_TRUE(monitors().add_monitor("ev2", true, false).ok());
   a->open();
   b->open();
