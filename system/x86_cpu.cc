@@ -22,6 +22,12 @@ constexpr uint64_t kVme = 1ull << 1;          // CPUID[1].EDX
 constexpr uint64_t kLm = 1ull << 29;          // CPUID[8000_0001].EDX
 constexpr uint64_t kSvm = 1ull << 2;          // CPUID[8000_0001].ECX
 constexpr uint64_t kApic = 1ull << 9;         // CPUID[1].EDX
+constexpr uint64_t kPse36 = 1ull << 17;       // CPUID[1].EDX
+constexpr uint64_t kXsave = 1ull << 26;       // CPUID[1].ECX
+constexpr uint64_t kAvx = 1ull << 28;         // CPUID[1].ECX
+constexpr uint64_t kMpx = 1ull << 14;         // CPUID[7,0].EBX
+constexpr uint64_t kAvx512f = 1ull << 16;     // CPUID[7,0].EBX
+constexpr uint64_t kPku = 1ull << 3;          // CPUID[7,0].ECX
 constexpr uint32_t kSvmXlevel = 0x8000000A;
 
 // x86_cpu_initfn's aliases: old spellings of feature names, listed as
@@ -146,6 +152,16 @@ void X86Cpu::compute_features() {
         features_[word_index("FEAT_1_EDX")] & x86::kAmdAliases;
   }
   if (features_[word_index("FEAT_8000_0001_ECX")] & kSvm) xlevel_ = std::max(xlevel_, kSvmXlevel);
+  // The XSAVE components the enabled features need (x86_cpu_enable_xsave_components).
+  if (features_[word_index("FEAT_1_ECX")] & kXsave) {
+    uint64_t ebx = features_[word_index("FEAT_7_0_EBX")];
+    uint64_t xcr0 = 0x3;  // x87, SSE
+    if (features_[word_index("FEAT_1_ECX")] & kAvx) xcr0 |= 0x4;
+    if (ebx & kMpx) xcr0 |= 0x18;
+    if (ebx & kAvx512f) xcr0 |= 0xe0;
+    if (features_[word_index("FEAT_7_0_ECX")] & kPku) xcr0 |= 0x200;
+    features_[word_index("FEAT_XSAVE_XCR0_LO")] = xcr0;
+  }
 }
 
 bool X86Cpu::has_lapic() const {
@@ -228,7 +244,10 @@ Result<Value> X86Cpu::get(const std::string& name) const {
   }
   bool is_max = model_ == "max" || model_ == "host";
   bool amd = vendor_ == "AuthenticAMD";
-  uint32_t phys_bits = (features_[word_index("FEAT_8000_0001_EDX")] & kLm) ? 40 : 32;
+  // 40 bits with long mode, 36 with PSE-36, else 32 (x86_cpu_realizefn).
+  uint32_t phys_bits = (features_[word_index("FEAT_8000_0001_EDX")] & kLm) ? 40
+                       : (features_[word_index("FEAT_1_EDX")] & kPse36)    ? 36
+                                                                           : 32;
   // Values realize() settles, and the per-vCPU topology.
   if (name == "type") return Value(qom_type());
   if (name == "realized" || name == "hotpluggable") return Value(true);
