@@ -56,10 +56,15 @@ void Vcpus::create(const Config& cfg) {
   for (unsigned i = 0; i < present; i++) {
     Cpu& c = cpus_[i];
     c.slot = has_topology_ ? possible_[i] : VcpuSlot{};
-    // The CPUs are the first devices the board creates without a parent:
-    // they become device[0], device[1], ... under /machine/unattached.
+    // The CPUs are the first devices the board creates without a parent,
+    // numbered device[N] under /machine/unattached; the first CPU's local
+    // APIC adds one more (the "kvmvapic" device) right after it, so CPU 1
+    // is device[2] on a board whose CPUs have an APIC.
+    unsigned n = i;
+    if (i > 0 && has_topology_) n = i + 1;  // more than one CPU: always an APIC
     c.obj = std::make_unique<X86Cpu>(
-        cfg.cpu_model, "/machine/unattached/device[" + std::to_string(i) + "]", c.slot.ids);
+        cfg.cpu_model, "/machine/unattached/device[" + std::to_string(n) + "]", c.slot.ids);
+    if (present > 1) c.obj->set_smp();
     std::promise<int> tid;
     auto tid_ready = tid.get_future();
     std::string name = "CPU " + std::to_string(i) + "/TCG";

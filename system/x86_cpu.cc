@@ -165,7 +165,7 @@ void X86Cpu::compute_features() {
 }
 
 bool X86Cpu::has_lapic() const {
-  return features_[word_index("FEAT_1_EDX")] & kApic;
+  return smp_ || (features_[word_index("FEAT_1_EDX")] & kApic);
 }
 
 std::vector<std::string> X86Cpu::unavailable_features() const {

@@ -38,6 +38,11 @@ class X86Cpu {
   // qom-get: "Property 'T.P' not found" for a name the CPU lacks.
   Result<Value> get(const std::string& name) const;
   std::vector<std::string> unavailable_features() const;
+  // CPUID[1].EDX apic: the CPU has a local APIC (a "lapic" child).
+  bool has_lapic() const;
+  // A machine with more than one CPU gives every CPU a local APIC even when
+  // its model lacks the feature (x86_cpu_realizefn).
+  void set_smp() { smp_ = true; }
 
  private:
   struct BitProp {
@@ -46,7 +51,6 @@ class X86Cpu {
   };
   void compute_features();
   Value feature_words_value(const std::vector<uint64_t>& words) const;
-  bool has_lapic() const;
 
   std::string model_;
   std::string qom_path_;
@@ -58,6 +62,7 @@ class X86Cpu {
   int family_ = 0, model_num_ = 0, stepping_ = 0;
   uint32_t level_ = 0, xlevel_ = 0;
   std::string vendor_, model_id_;
+  bool smp_ = false;
 };
 
 }  // namespace migemu
