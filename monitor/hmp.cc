@@ -27,7 +27,7 @@ HmpMonitor::HmpMonitor(Chardev* chr)
             hmp_find_completion(rl, cmdline, command_tables().hmp);
           }) {
   rl_.start("(qemu) ", [this](std::string line) { on_line(std::move(line)); });
-  chr_->set_handlers(Chardev::Handlers{
+  chr_->attach_frontend(Chardev::Handlers{
       [this] { on_opened(); },
       [this](std::string_view bytes) { on_read(bytes); },
       [] { vm().monitor_disconnected(); },

@@ -5,11 +5,13 @@
 #include <iterator>
 #include <optional>
 
+#include "chardev/chardev_commands.h"
 #include "migration/migration_commands.h"
 #include "migration/migration_hmp.h"
 #include "migration/options.h"
 #include "monitor/hmp.h"
 #include "qapi/qapi-commands.h"
+#include "system/cpu_commands.h"
 #include "system/guest_commands.h"
 
 namespace migemu {
@@ -144,6 +146,9 @@ enum : int {
   kInfoXWorkload,
   kInfoXGuestDigest,
   kXMigrationFault,
+  kInfoChardev,
+  kInfoCpus,
+  kCpu,
   kCount
 };
 
@@ -175,11 +180,24 @@ constexpr Handler kHandlers[] = {
     hmp_info_x_workload,
     hmp_info_x_guest_digest,
     hmp_x_migration_fault,
+    hmp_info_chardev,
+    hmp_info_cpus,
+    hmp_cpu,
 };
 static_assert(std::size(kHandlers) == kCount);
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kInfoTable[] = {
+    {.name = "chardev",
+     .args_type = "",
+     .params = "",
+     .help = "show the character devices",
+     .id = kInfoChardev},
+    {.name = "cpus",
+     .args_type = "",
+     .params = "",
+     .help = "show infos for each CPU",
+     .id = kInfoCpus},
     {.name = "kvm", .args_type = "", .params = "", .help = "show KVM information", .id = kInfoKvm},
     {.name = "migrate",
      .args_type = "",
@@ -236,6 +254,11 @@ constexpr HmpCommand kTable[] = {
      .help = "close a file descriptor previously passed via SCM rights",
      .id = kClosefd},
     {.name = "cont|c", .args_type = "", .params = "", .help = "resume emulation", .id = kCont},
+    {.name = "cpu",
+     .args_type = "index:i",
+     .params = "index",
+     .help = "set the default CPU",
+     .id = kCpu},
     {.name = "getfd",
      .args_type = "fdname:s",
      .params = "getfd name",

@@ -82,21 +82,10 @@ Value qmp_event_value(const char* name, std::optional<Dict> data) {
   return Value(std::move(ev));
 }
 
-Status MonitorSet::add_chardev(std::unique_ptr<Chardev> chr) {
-  if (find_chardev(chr->id())) return generic_error("Duplicate ID '" + chr->id() + "' for chardev");
-  chardevs_.push_back(std::move(chr));
-  return {};
-}
-
-Chardev* MonitorSet::find_chardev(const std::string& id) {
-  for (auto& c : chardevs_)
-    if (c->id() == id) return c.get();
-  return nullptr;
-}
-
 Status MonitorSet::add_monitor(const std::string& chardev_id, bool control, bool pretty) {
-  Chardev* chr = find_chardev(chardev_id);
+  Chardev* chr = chardevs().find(chardev_id);
   if (!chr) return generic_error("chardev \"" + chardev_id + "\" not found");
+  chardevs_.push_back(chr);
   if (control) {
     monitors_.push_back(std::make_unique<QmpMonitor>(chr, pretty));
   } else {
@@ -121,13 +110,9 @@ void MonitorSet::broadcast_event(const char* name, std::optional<Dict> data) {
   }
 }
 
-void MonitorSet::flush_all() {
-  for (auto& c : chardevs_) c->flush_blocking();
-}
-
 int MonitorSet::connected_count() const {
   int n = 0;
-  for (const auto& c : chardevs_)
+  for (const Chardev* c : chardevs_)
     if (c->connected()) n++;
   return n;
 }

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "monitor/chardev.h"
+#include "chardev/chardev.h"
 #include "qapi/error.h"
 #include "qapi/qobject.h"
 #include "util/glib_ptr.h"
@@ -40,6 +40,10 @@ class Monitor {
   Status closefd(const std::string& name);
   Fd take_named_fd(const std::string& name);
 
+  // The CPU that HMP commands act on (QEMU's mon_cpu; `cpu N` changes it).
+  int cpu_index() const { return cpu_index_; }
+  void set_cpu_index(int index) { cpu_index_ = index; }
+
  protected:
   explicit Monitor(Chardev* chr) : chr_(chr) {}
   // Raw bytes to the client, or to a capture buffer for an HMP monitor that
@@ -50,6 +54,7 @@ class Monitor {
 
  private:
   std::map<std::string, Fd> named_fds_;
+  int cpu_index_ = 0;
 };
 
 // What a QMP command handler may ask of the monitor that runs it.
@@ -57,23 +62,20 @@ struct CommandContext {
   Monitor* mon = nullptr;
 };
 
-// Creates the monitors of the command line and owns them and their chardevs.
+// Creates the monitors of the command line and owns them; their chardevs
+// belong to the chardev registry (chardev/chardev.h).
 class MonitorSet {
  public:
-  Status add_chardev(std::unique_ptr<Chardev> chr);
-  Chardev* find_chardev(const std::string& id);
   Status add_monitor(const std::string& chardev_id, bool control, bool pretty);
 
   // Sends an event to every QMP monitor that finished negotiation.
   void broadcast_event(const char* name, std::optional<Dict> data);
-  // Writes pending output of every connection (before the process exits).
-  void flush_all();
   // Number of QMP/HMP monitors with a connected client (QEMU's mon_refcount).
   int connected_count() const;
 
  private:
-  std::vector<std::unique_ptr<Chardev>> chardevs_;
   std::vector<std::unique_ptr<Monitor>> monitors_;
+  std::vector<Chardev*> chardevs_;  // the monitors' chardevs (not owned)
 };
 
 MonitorSet& monitors();

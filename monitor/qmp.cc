@@ -56,7 +56,7 @@ QmpMonitor::QmpMonitor(Chardev* chr, bool pretty)
     : Monitor(chr),
       pretty_(pretty),
       parser_([this](Result<Value> msg) { on_message(std::move(msg)); }) {
-  chr_->set_handlers(Chardev::Handlers{
+  chr_->attach_frontend(Chardev::Handlers{
       [this] { on_opened(); },
       [this](std::string_view bytes) { parser_.feed(bytes); },
       [this] { on_closed(); },

@@ -9,6 +9,7 @@
 #include "monitor/qmp.h"
 #include "qapi/qapi-commands.h"
 #include "qapi/qapi-introspect.h"
+#include "system/cpu_commands.h"
 
 namespace migemu::qapi {
 
@@ -35,11 +36,10 @@ Result<Value> qmp_marshal_query_qmp_schema(const Dict* args, CommandContext&) {
 }
 
 Result<std::string> qmp_human_monitor_command(const HumanMonitorCommandArg& args, CommandContext&) {
-  if (args.cpu_index) {
-    // -M none has no CPUs to select.
+  CaptureMonitor hmp;
+  if (args.cpu_index && !monitor_set_cpu(hmp, *args.cpu_index)) {
     return generic_error("Parameter 'cpu-index' expects a CPU number");
   }
-  CaptureMonitor hmp;
   hmp_handle_command(hmp, args.command_line);
   return hmp.output();
 }

@@ -4,13 +4,17 @@ unmodified, through a private daemon set up by scripts/libvirt-setup.
 The daemon probes migemu as it probes QEMU (its capabilities cache lands in
 the daemon's own directory) and the tests check what libvirt derived: domain
 capabilities, the capability flags compared with QEMU 7.2's, and defining a
-minimal domain. Needs root (libvirt's system instance); skipped otherwise.
+minimal domain, and the lifecycle of a started domain through a
+libvirtd restart. Needs root (libvirt's system instance); skipped otherwise.
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -163,17 +167,88 @@ def test_machine_none_is_refused_as_for_qemu(conn, bins):
     assert "does not support machine type 'none'" in errors[1]
 
 
-@pytest.mark.xfail(reason="domain start needs query-chardev, query-hotpluggable-cpus, "
-                   "query-cpus-fast, qom-list/qom-get, query-iothreads, "
-                   "query-named-block-nodes, query-block (docs/libvirt.md)")
-def test_start_minimal_domain(conn, daemon, bins):
-    dom = conn.defineXML(DOMAIN_XML.format(name="mt-start", machine="pc", emulator=bins.migemu))
+START_XML = """<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>{emulator}</emulator>
+    <controller type='usb' model='none'/>
+    <serial type='pty'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
+
+
+def _state(dom):
+    return dom.state()[0]
+
+
+def test_domain_lifecycle(daemon, bins):
+    """virsh start, suspend, resume, reset, shutdown, qemu-monitor-command
+    (QMP and HMP), a libvirtd restart that reconnects to the running
+    emulator, and destroy: what libvirt 9.0 does with QEMU 7.2
+    (reference/libvirt/PHASES.md), done with migemu."""
+    import libvirt
+    import libvirt_qemu
+    conn = libvirt.open(daemon.uri)
+    dom = conn.defineXML(START_XML.format(name="mt-life", emulator=bins.migemu))
     try:
         try:
             dom.create()
-        except Exception as e:
+        except libvirt.libvirtError as e:
             raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
-        assert dom.isActive()
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED]
+        # The guest CPU libvirt read back from the vCPU's QOM properties.
+        xml = ET.fromstring(dom.XMLDesc(0))
+        tty = xml.find("./devices/serial/source").get("path")
+        assert tty.startswith("/dev/pts/") and os.path.exists(tty)
+        dom.suspend()
+        assert dom.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER]
+        dom.resume()
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNPAUSED]
+        dom.reset()
+        assert _state(dom) == libvirt.VIR_DOMAIN_RUNNING
+        info = dom.info()
+        assert info[0] == libvirt.VIR_DOMAIN_RUNNING and info[1] == 131072 and info[3] == 1
+        st = json.loads(libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"query-status"}', 0))
+        assert st["return"] == {"status": "running", "singlestep": False, "running": True}
+        cpus = libvirt_qemu.qemuMonitorCommand(
+            dom, "info cpus", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+        assert re.fullmatch(r"\* CPU #0: thread_id=\d+\r?\n", cpus)
+        chardevs = libvirt_qemu.qemuMonitorCommand(
+            dom, "info chardev", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+        assert "charserial0: filename=pty:" + tty in chardevs
+        # system_powerdown: with no guest OS nothing answers it, as with QEMU.
+        dom.shutdown()
+        assert _state(dom) == libvirt.VIR_DOMAIN_RUNNING
+        pid = int(open(os.path.join(daemon.root, "run", "qemu", "mt-life.pid")).read())
+        conn.close()
+        conn = None
+        subprocess.run([SETUP, "stop", daemon.root], check=True, capture_output=True, timeout=60)
+        os.kill(pid, 0)  # the emulator outlives the daemon
+        r = subprocess.run([SETUP, "start", daemon.root], capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stderr
+        conn = libvirt.open(daemon.uri)
+        dom = conn.lookupByName("mt-life")
+        assert dom.state() == [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNPAUSED]
+        out = libvirt_qemu.qemuMonitorCommand(
+            dom, "info status", libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+        assert out.strip() == "VM status: running"
         dom.destroy()
+        assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_DESTROYED]
+        with pytest.raises(ProcessLookupError):
+            for _ in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)
     finally:
-        dom.undefine()
+        if conn is None:
+            conn = libvirt.open(daemon.uri)
+        d = conn.lookupByName("mt-life")
+        if d.isActive():
+            d.destroy()
+        d.undefine()
+        conn.close()

@@ -554,7 +554,8 @@ constexpr std::string_view kChardevBackends[] = {
     "stdio",    "ringbuf", "mux",      "pipe",     "qemu-vdagent", "null",   "msmouse",
     "socket",   "vc",      "parallel", "udp",      "memory",       "file",   "serial",
     "wctablet", "pty",     "testdev",  "spicevmc", "spiceport",    "braille"};
-constexpr std::string_view kMigemuChardevBackends[] = {"stdio", "null", "socket", "vc", "pty"};
+constexpr std::string_view kMigemuChardevBackends[] = {"stdio", "null", "socket", "vc", "file",
+                                                      "pty"};
 
 // What QEMU's query-chardev calls a socket chardev before anyone connects
 // ("disconnected:unix:/p,server=on"). The address is the one given; QEMU
@@ -2193,6 +2194,12 @@ Result<bool> Parser::create_chardev(const Opts& o, const std::string& loc) {
           return fail(loc, "cannot use stdio by multiple character devices");
         }
       }
+    }
+    if (b == "file") {
+      auto path = o.get("path");
+      if (!path) return fail(loc, "chardev: file: no filename given");
+      c.path = *path;
+      c.append = o.get_bool("append", false);
     }
     c.filename = b;
   }

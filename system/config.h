@@ -26,8 +26,9 @@ struct StderrLine {
 // -qmp/-monitor, which QEMU turns into a chardev named compat_monitorN).
 struct ChardevConfig {
   std::string id;
-  std::string backend;  // "socket" or "stdio" / "null" (what migemu can serve)
+  std::string backend;  // socket, pty, file, null, vc, stdio (what migemu serves)
   // socket: exactly one of path (unix), host+port (tcp), fd (inherited socket).
+  // file: path is the output file.
   std::optional<std::string> path;
   std::optional<std::string> host;
   std::optional<std::string> port;
@@ -51,6 +52,7 @@ struct ChardevConfig {
   bool tn3270 = false;
   bool websocket = false;
   std::optional<bool> nodelay_set;  // nodelay=/delay= given at all
+  bool append = false;  // file: append to `path` instead of truncating it
   std::optional<std::string> logfile;
   bool logappend = false;
   // QEMU's query-chardev "filename" before any connection, from the options

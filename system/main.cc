@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "chardev/chardev.h"
 #include "io/fd_watch.h"
 #include "migration/migration.h"
 #include "migration/options.h"
@@ -24,6 +25,7 @@
 #include "system/cmdline.h"
 #include "system/guest_memory.h"
 #include "system/runstate.h"
+#include "system/vcpus.h"
 #include "system/vm.h"
 #include "system/workload.h"
 
@@ -164,6 +166,7 @@ int run(int argc, char** argv) {
 
   install_command_tables();
   vm().configure(cfg);
+  vcpus().create(cfg);
   if (Status st = guest_memory().init(cfg); !st.ok()) die(st.error().desc);
   attach_to_run_state(workload(), runstate());
   if (cfg.x_workload) {
@@ -175,8 +178,15 @@ int run(int argc, char** argv) {
     auto chr = create_chardev(c);
     if (!chr.ok())
       die((c.location.empty() ? "-chardev " + c.id : c.location) + ": " + chr.error().desc);
-    Status st = monitors().add_chardev(std::move(*chr));
+    Status st = chardevs().add(std::move(*chr));
     if (!st.ok()) die(st.error().desc);
+  }
+  // Serial ports are their chardevs' frontends; with no guest OS nothing is
+  // ever written to them, and what a console user types is dropped.
+  for (const DeviceConfig& d : cfg.devices) {
+    auto it = d.props.find("chardev");
+    if (it == d.props.end()) continue;
+    if (Chardev* chr = chardevs().find(it->second)) chr->attach_frontend({});
   }
   // migration_object_init: -global migration.* and -only-migratable.
   {
@@ -228,7 +238,7 @@ int run(int argc, char** argv) {
   g_main_loop_run(loop.get());
 
   migration_state().shutdown_for_exit();
-  monitors().flush_all();
+  chardevs().flush_all();
   if (cfg.pidfile) unlink(cfg.pidfile->c_str());
   return vm().exit_status();
 }

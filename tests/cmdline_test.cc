@@ -1016,8 +1016,10 @@ TEST(Cmdline, ChardevErrors) {
   EXPECT_EQ(err_base({"-chardev", "foo,id=c"}),
             "-chardev foo,id=c: 'foo' is not a valid char driver name");
   EXPECT_EQ(err_base({"-chardev", "id=c"}), "-chardev id=c: chardev: \"c\" missing backend");
-  EXPECT_EQ(err_base({"-chardev", "file,id=c,path=/tmp/f"}),
-            "-chardev file,id=c,path=/tmp/f: chardev backend 'file' is not supported by migemu");
+  EXPECT_EQ(err_base({"-chardev", "pipe,id=c,path=/tmp/f"}),
+            "-chardev pipe,id=c,path=/tmp/f: chardev backend 'pipe' is not supported by migemu");
+  EXPECT_EQ(err_base({"-chardev", "file,id=c"}),
+            "-chardev file,id=c: chardev: file: no filename given");
   EXPECT_EQ(err_base({"-chardev", "stdio,id=a", "-chardev", "stdio,id=b"}),
             "-chardev stdio,id=b: cannot use stdio by multiple character devices");
   EXPECT_EQ(err_base({"-chardev", "stdio,id=x", "-daemonize"}),

@@ -12,8 +12,8 @@
 //       text taken just before, in each state, source and destination.
 #include <gtest/gtest.h>
 
-#include "tests/test_data.h"
 #include <unistd.h>
+#include "tests/test_data.h"
 
 #include <algorithm>
 #include <fstream>
@@ -33,7 +33,6 @@ namespace {
 
 using qapi::MigrationCapabilityStatus;
 using Cap = MigrationCapability;
-
 
 std::vector<Dict> read_jsonl(const std::string& name) {
   std::ifstream in(data_path(name));

@@ -48,8 +48,8 @@ TEST(MigrationStatus, TransitionsAreCompareAndSwapAndAnnouncedWithEventsOn) {
   EXPECT_EQ(st.status(), S::kSetup);
   EXPECT_TRUE(log.events.empty());  // the events capability is off
   ASSERT_TRUE(migration_options()
-                  .set_capabilities({qapi::MigrationCapabilityStatus{
-                      qapi::MigrationCapability::kEvents, true}})
+                  .set_capabilities(
+                      {qapi::MigrationCapabilityStatus{qapi::MigrationCapability::kEvents, true}})
                   .ok());
   EXPECT_TRUE(st.set_state(S::kSetup, S::kActive));
   ASSERT_EQ(log.events.size(), 1u);
@@ -63,8 +63,8 @@ TEST(MigrationStatus, TransitionsAreCompareAndSwapAndAnnouncedWithEventsOn) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().desc, "Migration not in expected state: failed");
   ASSERT_TRUE(migration_options()
-                  .set_capabilities({qapi::MigrationCapabilityStatus{
-                      qapi::MigrationCapability::kEvents, false}})
+                  .set_capabilities(
+                      {qapi::MigrationCapabilityStatus{qapi::MigrationCapability::kEvents, false}})
                   .ok());
   g_main_context_release(g_main_context_default());
 }

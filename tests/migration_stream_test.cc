@@ -5,9 +5,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
-#include "tests/test_data.h"
 #include <signal.h>
 #include <unistd.h>
+#include "tests/test_data.h"
 
 #include <zlib.h>
 
@@ -56,7 +56,6 @@ Bytes fill_pattern(uint64_t size) {
   }
   return m;
 }
-
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -150,11 +150,11 @@ TEST(Qmp, OobOnlyForAllowOobCommands) {
 TEST(Qmp, StopEmitsEventBeforeReplyOnlyAfterNegotiation) {
   auto owned = std::make_unique<FakeChardev>("ev1");
   FakeChardev* a = owned.get();
-  ASSERT_TRUE(monitors().add_chardev(std::move(owned)).ok());
+  ASSERT_TRUE(chardevs().add(std::move(owned)).ok());
   ASSERT_TRUE(monitors().add_monitor("ev1", true, false).ok());
   auto owned2 = std::make_unique<FakeChardev>("ev2");
   FakeChardev* b = owned2.get();
-  ASSERT_TRUE(monitors().add_chardev(std::move(owned2)).ok());
+  ASSERT_TRUE(chardevs().add(std::move(owned2)).ok());
   ASSERT_TRUE(monitors().add_monitor("ev2", true, false).ok());
   a->open();
   b->open();
@@ -207,7 +207,11 @@ TEST(Hmp, HumanMonitorCommandCapturesCrlfOutput) {
   hmp_handle_command(cap, "help info");
   // `help info` lists the info sub-commands sorted by name, each prefixed with "info ".
   const std::string& out = cap.output();
-  EXPECT_EQ(out.rfind("info kvm  -- show KVM information\r\ninfo migrate  -- ", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("info chardev  -- show the character devices\r\ninfo cpus  -- show infos for "
+                      "each CPU\r\ninfo kvm  -- show KVM information\r\ninfo migrate  -- ",
+                      0),
+            0u)
+      << out;
   size_t name = out.find("info name  -- show the current VM name\r\n");
   size_t status = out.find("info status  -- show the current VM status (running|paused)\r\n");
   size_t version = out.find("info version  -- show the version of QEMU\r\n");

@@ -33,6 +33,9 @@ struct GMainLoopUnref {
 struct GErrorFree {
   void operator()(GError* e) const { g_error_free(e); }
 };
+struct GHashTableUnref {
+  void operator()(GHashTable* t) const { g_hash_table_unref(t); }
+};
 struct GFree {
   void operator()(gpointer p) const { g_free(p); }
 };
@@ -44,6 +47,7 @@ using GMainContextPtr = std::unique_ptr<GMainContext, GMainContextUnref>;
 using GMainLoopPtr = std::unique_ptr<GMainLoop, GMainLoopUnref>;
 using GErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using GCharPtr = std::unique_ptr<gchar, GFree>;
+using GHashTablePtr = std::unique_ptr<GHashTable, GHashTableUnref>;
 
 template <typename T>
 GObjectPtr<T> adopt(T* p) {

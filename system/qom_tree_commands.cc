@@ -1,0 +1,140 @@
+// qom-list and qom-get on the objects migemu models in QEMU's composition
+// tree: the vCPUs (/machine/unattached/device[N]), the containers of
+// user-created devices (/machine/peripheral, /machine/peripheral-anon) and
+// the devices in them. Other paths are not modelled and answer as QEMU does
+// for a path that does not exist.
+#include <algorithm>
+
+#include "qapi/qapi-commands.h"
+#include "system/qom_registry.h"
+#include "system/vcpus.h"
+#include "system/vm.h"
+#include "util/hash_order.h"
+
+namespace migemu::qapi {
+
+namespace {
+
+constexpr const char* kPeripheral = "/machine/peripheral";
+constexpr const char* kPeripheralAnon = "/machine/peripheral-anon";
+
+struct Resolved {
+  enum class Kind { None, Ambiguous, Cpu, Container, Device } kind = Kind::None;
+  const X86Cpu* cpu = nullptr;
+  std::string path;
+  const DeviceConfig* device = nullptr;
+};
+
+std::vector<std::string> object_paths() {
+  std::vector<std::string> paths = {"/machine/peripheral", "/machine/peripheral-anon"};
+  for (size_t i = 0; i < vcpus().count(); i++) paths.push_back(vcpus().cpu(i).qom_path());
+  for (const DeviceConfig& d : vm().config().devices) {
+    if (d.id) paths.push_back(std::string(kPeripheral) + "/" + *d.id);
+  }
+  return paths;
+}
+
+// object_resolve_path: an absolute path names one object; a partial path
+// matches any object whose path ends in it, and must match exactly one.
+Resolved resolve(const std::string& path) {
+  std::string found;
+  int matches = 0;
+  for (const std::string& p : object_paths()) {
+    bool hit =
+        path.starts_with('/') ? p == path : (p.size() > path.size() && p.ends_with("/" + path));
+    if (hit) {
+      found = p;
+      matches++;
+    }
+  }
+  Resolved r;
+  if (matches > 1) r.kind = Resolved::Kind::Ambiguous;
+  if (matches != 1) return r;
+  r.path = found;
+  if (const X86Cpu* cpu = vcpus().find_by_path(found)) {
+    r.kind = Resolved::Kind::Cpu;
+    r.cpu = cpu;
+  } else if (found == kPeripheral || found == kPeripheralAnon) {
+    r.kind = Resolved::Kind::Container;
+  } else {
+    r.kind = Resolved::Kind::Device;
+    for (const DeviceConfig& d : vm().config().devices) {
+      if (d.id && found == std::string(kPeripheral) + "/" + *d.id) r.device = &d;
+    }
+  }
+  return r;
+}
+
+Error not_found(const Resolved& r, const std::string& path) {
+  if (r.kind == Resolved::Kind::Ambiguous) return generic_error("Path '" + path + "' is ambiguous");
+  return Error{ErrorClass::DeviceNotFound, "Device '" + path + "' not found"};
+}
+
+std::vector<ObjectPropertyInfo> container_children(bool anon) {
+  // The container's class property, then its children as QEMU lists them:
+  // hash order, reversed by prepending.
+  std::vector<ObjectPropertyInfo> out = {ObjectPropertyInfo{"type", "string", {}, {}}};
+  std::vector<std::string> names;
+  std::map<std::string, std::string> types;
+  int anon_n = 0;
+  for (const DeviceConfig& d : vm().config().devices) {
+    std::string name = d.id ? *d.id : "device[" + std::to_string(anon_n++) + "]";
+    if (d.id.has_value() == anon) continue;
+    names.push_back(name);
+    types[name] = d.driver;
+  }
+  std::vector<std::string> order = ghash_iteration_order(names);
+  std::reverse(order.begin(), order.end());
+  for (const std::string& n : order) {
+    out.push_back(ObjectPropertyInfo{n, "child<" + types[n] + ">", {}, {}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, CommandContext&) {
+  Resolved r = resolve(args.path);
+  switch (r.kind) {
+    case Resolved::Kind::Cpu: {
+      std::vector<ObjectPropertyInfo> out;
+      for (const QomPropertyEntry& p : r.cpu->properties()) {
+        out.push_back(ObjectPropertyInfo{p.name, p.type, {}, {}});
+      }
+      return out;
+    }
+    case Resolved::Kind::Container:
+      return container_children(r.path == kPeripheralAnon);
+    case Resolved::Kind::Device: {
+      std::vector<ObjectPropertyInfo> out;
+      auto props = qom_registry().object_properties(r.device->driver);
+      if (props.ok()) {
+        for (const QomProperty* p : *props)
+          out.push_back(ObjectPropertyInfo{p->name, p->type, {}, {}});
+      }
+      return out;
+    }
+    default:
+      return not_found(r, args.path);
+  }
+}
+
+Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
+  Resolved r = resolve(args.path);
+  if (r.kind == Resolved::Kind::Ambiguous || r.kind == Resolved::Kind::None) {
+    return Error{ErrorClass::DeviceNotFound, "Device '" + args.path + "' not found"};
+  }
+  if (r.kind == Resolved::Kind::Cpu) return r.cpu->get(args.property);
+  if (args.property == "type") {
+    return Value(std::string(r.kind == Resolved::Kind::Container ? "container" : r.device->driver));
+  }
+  std::string type = r.kind == Resolved::Kind::Container ? "container" : r.device->driver;
+  if (r.kind == Resolved::Kind::Device) {
+    if (args.property == "realized") return Value(true);
+    auto it = r.device->props.find(args.property);
+    if (it != r.device->props.end() && args.property == "chardev") return Value(it->second);
+  }
+  return generic_error("Property '" + type + "." + args.property + "' not found");
+}
+
+}  // namespace migemu::qapi
