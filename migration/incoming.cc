@@ -251,8 +251,9 @@ void IncomingMigration::accept_channel(MigrationChannel ch) {
     ch.shutdown();
     return;
   }
-  // 7.2 takes the first connection as the main channel and stops listening.
-  listener_.disconnect();
+  // 7.2 takes the first connection as the main channel and stops listening
+  // (with multifd, once every channel is here too).
+  if (!multifd_ || multifd_->all_connected()) listener_.disconnect();
   stream_faults_ = std::move(faults.stream);
   if (faults.delay_accept_ms) {
     delayed_ = std::move(ch);
@@ -350,8 +351,6 @@ void IncomingMigration::run() {
     });
     return;
   }
-  // multifd_load_cleanup: the channels are shut down and joined.
-  if (multifd_) multifd_->shutdown();
   if (rp) {
     migration::write_rp_shut(*rp, 0);
     rp->flush();
@@ -388,6 +387,9 @@ void IncomingMigration::run() {
     }
     owner.set_incoming_state(MigrationStatus::kActive, MigrationStatus::kCompleted);
   });
+  // multifd_load_cleanup: the channels end once their source closes them
+  // (bounded), then are joined.
+  if (multifd_) multifd_->finish(5000);
 }
 
 }  // namespace migemu

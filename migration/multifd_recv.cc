@@ -110,10 +110,25 @@ void MultifdReceiver::shutdown() {
   for (auto& t : threads) t.join();
 }
 
+void MultifdReceiver::finish(int timeout_ms) {
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    finishing_ = true;
+    cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), [this] {
+      if (quit_) return true;
+      for (auto& c : channels_) {
+        if (c && !c->ended) return false;
+      }
+      return true;
+    });
+  }
+  shutdown();
+}
+
 void MultifdReceiver::fail(const std::string& text) {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (failed_ || quit_) return;
+    if (failed_ || quit_ || finishing_) return;
     failed_ = true;
     // multifd_recv_terminate_threads: every channel stops.
     wake_all_locked();

@@ -62,6 +62,11 @@ class MultifdReceiver {
   void stop();
   // stop(), then joins the threads. Idempotent.
   void shutdown();
+  // After a successful load: lets each channel read on until its source
+  // closes it (a 7.2 source may still send an empty packet after the last
+  // SYNC; shutting the socket under it would make its write fail), at most
+  // `timeout_ms`, then shutdown(). Nothing is reported any more.
+  void finish(int timeout_ms);
   bool all_connected() const;
   // Bytes of pages received (for statistics and tests).
   uint64_t pages_received() const;
@@ -93,6 +98,7 @@ class MultifdReceiver {
   uint64_t released_ = 0;  // sync rounds the loader completed
   bool failed_ = false;
   bool quit_ = false;
+  bool finishing_ = false;
 };
 
 // Parses a canonical UUID text (as -uuid stores it); zeros if malformed.
