@@ -336,7 +336,11 @@ void IncomingMigration::run() {
     {
       // A multifd failure stopped the load: its text is the one to print.
       std::lock_guard<std::mutex> lk(channel_mu_);
-      if (multifd_error_) desc = *multifd_error_;
+      if (multifd_error_) {
+        desc = *multifd_error_;
+      } else if (multifd_) {
+        if (auto e = multifd_->error()) desc = *e;
+      }
     }
     MigrationState& owner = owner_;
     post_to_main([desc, &owner] {

@@ -130,10 +130,16 @@ void MultifdReceiver::fail(const std::string& text) {
     std::lock_guard<std::mutex> lk(mu_);
     if (failed_ || quit_ || finishing_) return;
     failed_ = true;
+    error_ = text;
     // multifd_recv_terminate_threads: every channel stops.
     wake_all_locked();
   }
   if (on_error_) on_error_(text);
+}
+
+std::optional<std::string> MultifdReceiver::error() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return error_;
 }
 
 bool MultifdReceiver::all_connected() const {
@@ -175,6 +181,7 @@ Status MultifdReceiver::add_channel(Fd fd, std::span<const uint8_t, kInitPacketS
     // (sic) 7.2's text ends in a stray quote and has no channel prefix.
     std::string text = format("multifd: received id '%d' already setup'", static_cast<int>(*id));
     failed_ = true;
+    error_ = text;
     wake_all_locked();
     lk.unlock();
     if (on_error_) on_error_(text);

@@ -68,6 +68,8 @@ class MultifdReceiver {
   // `timeout_ms`, then shutdown(). Nothing is reported any more.
   void finish(int timeout_ms);
   bool all_connected() const;
+  // The error reported (set before anything can see the failure).
+  std::optional<std::string> error() const;
   // Bytes of pages received (for statistics and tests).
   uint64_t pages_received() const;
 
@@ -99,6 +101,7 @@ class MultifdReceiver {
   bool failed_ = false;
   bool quit_ = false;
   bool finishing_ = false;
+  std::optional<std::string> error_;
 };
 
 // Parses a canonical UUID text (as -uuid stores it); zeros if malformed.
