@@ -197,31 +197,32 @@ Status MultifdSender::dispatch(Job& job) {
   }
 }
 
+Status MultifdSender::send_batch() {
+  // Counted when handed to a channel, as 7.2 does (multifd_send_pages).
+  uint64_t b = kHeaderSize + batch_.count * kTargetPageSize;
+  MIGEMU_TRY(dispatch(batch_));
+  bytes_.fetch_add(b, std::memory_order_relaxed);
+  unaccounted_ += b;
+  batch_ = Job{};
+  return {};
+}
+
 Status MultifdSender::queue_page(const RamBlockView& block, uint64_t offset) {
   if (batch_.count && batch_.block != &block) {
     // 7.2 sends a batch per block: a new block flushes the current one.
-    MIGEMU_TRY(dispatch(batch_));
-    bytes_.fetch_add(kHeaderSize + batch_.count * kTargetPageSize, std::memory_order_relaxed);
-    unaccounted_ += kHeaderSize + batch_.count * kTargetPageSize;
-    batch_ = Job{};
+    MIGEMU_TRY(send_batch());
   }
   batch_.block = &block;
   batch_.offsets[batch_.count++] = offset;
   if (batch_.count == kPagesPerPacket) {
-    MIGEMU_TRY(dispatch(batch_));
-    bytes_.fetch_add(kHeaderSize + batch_.count * kTargetPageSize, std::memory_order_relaxed);
-    unaccounted_ += kHeaderSize + batch_.count * kTargetPageSize;
-    batch_ = Job{};
+    MIGEMU_TRY(send_batch());
   }
   return {};
 }
 
 Status MultifdSender::sync() {
   if (batch_.count) {
-    MIGEMU_TRY(dispatch(batch_));
-    bytes_.fetch_add(kHeaderSize + batch_.count * kTargetPageSize, std::memory_order_relaxed);
-    unaccounted_ += kHeaderSize + batch_.count * kTargetPageSize;
-    batch_ = Job{};
+    MIGEMU_TRY(send_batch());
   }
   syncs_requested_++;
   for (auto& c : channels_) {

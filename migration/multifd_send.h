@@ -86,6 +86,7 @@ class MultifdSender {
   void fail(std::string text);
   void shutdown_all();
   Status dispatch(Job& job);
+  Status send_batch();
 
   SendOptions opt_;
   MigrationUri uri_;

@@ -460,3 +460,19 @@ def test_multifd_cancel_migemu_to_migemu(mig):
             baseline = proc_counts(src)
         else:
             settle_counts(src, baseline)
+
+
+@pytest.mark.parametrize("which", ["migemu", "qemu"])
+def test_multifd_info_migrate(mig, which):
+    """HMP `info migrate` on a completed multifd source shows the multifd
+    bytes of query-migrate (in kbytes), as 7.2 prints them."""
+    src = mig.vm(which, "src", hmp=True)
+    dst = mig.vm("migemu", "dst", incoming="defer")
+    fill_pattern(src.memfile, src.ram, seed=17)
+    for vm in (src, dst):
+        enable_multifd(vm, 2, "zlib")
+    uri = listen(dst, mig, "tcp")
+    src.cmd("migrate", {"uri": uri})
+    info = wait_both(src, dst)
+    text = src.hmp_cmd("info migrate")
+    assert "multifd bytes: %d kbytes\r\n" % (info["ram"]["multifd-bytes"] >> 10) in text, text
