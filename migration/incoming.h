@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "io/net_listener.h"
 #include "migration/fault_channel.h"
 #include "migration/migration.h"
+#include "migration/multifd_recv.h"
 #include "migration/qemu_file.h"
 #include "migration/transport.h"
 #include "util/canceller.h"
@@ -40,6 +42,40 @@ class IncomingMigration {
   void accept_channel(MigrationChannel ch);
   void start_loader(MigrationChannel ch);
   void run();
+
+  // Multifd (capability on when a connection arrives): every connection is
+  // read on the main loop, without blocking it, until its first bytes tell
+  // what it is: "QEVM" = the main channel (whatever the order, as QEMU 8.1+
+  // peeks), the multifd magic = a channel whose 64-byte initial packet goes
+  // to the receiver. A connection that never sends stays pending until the
+  // migration ends.
+  struct Pending {
+    Fd fd;
+    std::vector<uint8_t> got;
+    size_t need = 4;
+    FdWatch watch;
+  };
+  void identify(Pending* p);
+  void drop_pending(Pending* p);
+  // Guest RAM as the loader and the multifd threads see it (main thread,
+  // once, before either starts).
+  void prepare_ram();
+  void start_multifd_receiver();
+  // Any thread: a multifd failure (7.2's text). The loader, if running, is
+  // woken and reports it; otherwise it is reported here. Either way the
+  // process exits with status 1 like a failed load.
+  void fail_multifd(const std::string& text);
+
+  std::vector<std::vector<uint64_t>> known_zero_;
+  std::vector<migration::RamBlockView> views_;
+  bool ram_prepared_ = false;
+  bool sockets_ = false;  // tcp:/unix: (the only transports with multifd channels)
+  std::list<Pending> pending_;
+  bool main_seen_ = false;
+  std::vector<uint8_t> main_prefix_;  // bytes read while identifying the main channel
+  std::unique_ptr<migration::multifd::MultifdReceiver> multifd_;  // set under channel_mu_
+  std::optional<std::string> multifd_error_;                      // under channel_mu_
+  bool loader_started_ = false;                                   // under channel_mu_
 
   MigrationState& owner_;
   NetListener listener_;

@@ -2,12 +2,16 @@
 
 #include <glib.h>
 
+#include <cstdio>
+
 #include "migration/faults.h"
 #include "migration/incoming.h"
+#include "migration/multifd_recv.h"
 #include "migration/options.h"
 #include "migration/outgoing.h"
 #include "qapi/qapi-events.h"
 #include "system/runstate.h"
+#include "system/vm.h"
 #include "util/main_thread.h"
 
 namespace migemu {
@@ -57,6 +61,22 @@ MigrationTuning MigrationState::tuning() const {
   t.cpu_throttle_tailslow = o.cpu_throttle_tailslow;
   t.max_cpu_throttle = o.max_cpu_throttle;
   t.throttle_trigger_threshold = o.throttle_trigger_threshold;
+  t.multifd = o.cap(C::kMultifd);
+  t.multifd_channels = o.multifd_channels;
+  switch (o.multifd_compression) {
+    case qapi::MultiFDCompression::kZlib:
+      t.multifd_compression = migration::multifd::Compression::kZlib;
+      break;
+    case qapi::MultiFDCompression::kZstd:
+      t.multifd_compression = migration::multifd::Compression::kZstd;
+      break;
+    default:
+      t.multifd_compression = migration::multifd::Compression::kNone;
+      break;
+  }
+  t.multifd_zlib_level = o.multifd_zlib_level;
+  t.multifd_zstd_level = o.multifd_zstd_level;
+  if (const auto& u = vm().config().uuid) t.uuid = migration::multifd::parse_uuid(*u);
   return t;
 }
 
@@ -154,6 +174,10 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
     return err;
   }
+  // 7.2's migrate_protocol_allow_multi_channels: only sockets carry channels.
+  const bool sockets =
+      parsed->kind == MigrationUri::Kind::Tcp || parsed->kind == MigrationUri::Kind::Unix;
+  migration_options().set_multi_channels_allowed(sockets);
   std::optional<MigrationChannel> channel;
   if (parsed->kind == MigrationUri::Kind::Fd) {
     Fd fd = resolve_fd ? resolve_fd(parsed->fdname) : Fd();
@@ -173,6 +197,15 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
       return ch.take_error();
     }
     channel = std::move(*ch);
+  }
+  if (!sockets && migration_options().capability(qapi::MigrationCapability::kMultifd)) {
+    // multifd_save_setup fails after the channel exists: the command
+    // succeeds, the migration fails without an error-desc, and 7.2 prints the
+    // reason in the monitor's context, i.e. without the program name.
+    fprintf(stderr, "multifd is not supported by current protocol\n");
+    set_state(MigrationStatus::kSetup, MigrationStatus::kFailed);
+    if (channel) channel->shutdown();
+    return {};
   }
   outgoing_ =
       std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel),
@@ -228,6 +261,8 @@ Status MigrationState::start_incoming(const std::string& uri, bool from_command_
   announce([] { qapi::qapi_event_send_migration(MigrationStatus::kSetup); });
   Result<MigrationUri> parsed = parse_incoming_uri(uri);
   if (!parsed.ok()) return parsed.take_error();
+  migration_options().set_multi_channels_allowed(parsed->kind == MigrationUri::Kind::Tcp ||
+                                                 parsed->kind == MigrationUri::Kind::Unix);
   auto inc = std::make_unique<IncomingMigration>(*this);
   MIGEMU_TRY(inc->start(*parsed, FdResolver()));
   incoming_ = std::move(inc);

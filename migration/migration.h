@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include "migration/multifd_compress.h"
+#include "migration/multifd_packet.h"
 #include "migration/transport.h"
 #include "qapi/error.h"
 #include "qapi/qapi-types.h"
@@ -43,6 +45,12 @@ struct MigrationTuning {
   bool cpu_throttle_tailslow = false;
   unsigned max_cpu_throttle = 99;
   unsigned throttle_trigger_threshold = 50;
+  bool multifd = false;
+  unsigned multifd_channels = 2;
+  migration::multifd::Compression multifd_compression = migration::multifd::Compression::kNone;
+  int multifd_zlib_level = 1;
+  int multifd_zstd_level = 1;
+  migration::multifd::Uuid uuid{};  // -uuid (zeros without one): multifd's handshake
 };
 
 class MigrationState {

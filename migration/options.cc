@@ -305,7 +305,7 @@ constexpr Support kSupport[] = {
     {Cap::kBlock, false, false},                // would add a "block" section
     {Cap::kReturnPath, true, true},             // return path
     {Cap::kPauseBeforeSwitchover, true, true},  // pre-switchover; no-op on dest
-    {Cap::kMultifd, false, false},              // no multifd channels yet
+    {Cap::kMultifd, true, true},                // multifd channels (migration/multifd_*)
     {Cap::kDirtyBitmaps, true, true},           // no-op: no block dirty bitmaps
     {Cap::kPostcopyBlocktime, true, true},      // no-op without postcopy
     {Cap::kLateBlockActivate, true, true},      // no-op: no block devices

@@ -78,11 +78,23 @@ OutgoingMigration::OutgoingMigration(MigrationState& owner, MigrationUri uri,
 OutgoingMigration::~OutgoingMigration() {
   cancel_.cancel();
   if (thread_.joinable()) thread_.join();
+  multifd_.reset();  // its hook on cancel_ goes before cancel_ does
   wake_all_.reset();
 }
 
 void OutgoingMigration::start() {
   start_us_ = now_us();
+  MigrationTuning t = owner_.tuning();
+  if (t.multifd) {
+    migration::multifd::SendOptions o;
+    o.channels = t.multifd_channels;
+    o.compression = t.multifd_compression;
+    o.level = t.multifd_compression == migration::multifd::Compression::kZstd
+                  ? t.multifd_zstd_level
+                  : t.multifd_zlib_level;
+    o.uuid = t.uuid;
+    multifd_opts_ = o;
+  }
   // migrate_init: the expected downtime starts out as the downtime limit.
   expected_downtime_ms_.store(static_cast<int64_t>(owner_.tuning().downtime_limit_ms));
   thread_ = std::thread([this] { run(); });
@@ -169,6 +181,12 @@ void OutgoingMigration::run() {
     file_->shutdown();
     channel_->shutdown();
   }
+  // 7.2 opens the multifd channels once the main channel is connected, so a
+  // 7.2 destination (which takes its first connection as the main one) is
+  // never confused. They connect from their own threads.
+  if (multifd_opts_) {
+    multifd_ = std::make_unique<migration::multifd::MultifdSender>(*multifd_opts_, uri_, cancel_);
+  }
 
   Status st = setup();
   if (st.ok()) st = iterate_until_converged();
@@ -226,11 +244,13 @@ Status OutgoingMigration::setup() {
     owner_.announce([] { qapi::qapi_event_send_migration_pass(1); });
   }
   if (!runstate().running_any_thread()) ram_.set_phase(migration::RamSender::Phase::kDowntime);
-  ram_.write_setup_section(*file_, views_);
+  ram_.begin_setup(*file_, views_);
+  if (multifd_) MIGEMU_TRY(multifd_sync());
+  ram_.end_setup(*file_);
   if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
   setup_time_ms_.store((now_us() - start_us_) / 1000);
   window_start_us_ = now_us();
-  window_start_bytes_ = file_->bytes_transferred();
+  window_start_bytes_ = stream_bytes();
   if (!owner_.set_state(MigrationStatus::kSetup, MigrationStatus::kActive)) {
     return generic_error("migration cancelled");
   }
@@ -258,7 +278,7 @@ void OutgoingMigration::sync_dirty_log() {
     dirty_pages_rate_.store(pages_dirtied_since_sync_ * 1000 / static_cast<uint64_t>(elapsed_ms));
     MigrationTuning t = owner_.tuning();
     if (t.auto_converge) {
-      uint64_t xfer = file_->bytes_transferred() - bytes_xfer_prev_;
+      uint64_t xfer = stream_bytes() - bytes_xfer_prev_;
       uint64_t dirtied = pages_dirtied_since_sync_ * kTargetPageSize;
       uint64_t threshold = xfer * t.throttle_trigger_threshold / 100;
       if (dirtied > threshold && ++dirty_rate_high_cnt_ >= 2) {
@@ -278,7 +298,7 @@ void OutgoingMigration::sync_dirty_log() {
         }
       }
     }
-    bytes_xfer_prev_ = file_->bytes_transferred();
+    bytes_xfer_prev_ = stream_bytes();
     pages_dirtied_since_sync_ = 0;
     last_sync_us_ = now;
   }
@@ -325,8 +345,17 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
     std::vector<uint64_t>& zero = known_zero_[cursor_block_];
     uint64_t bit = uint64_t{1} << (page % 64);
     if (zero[w] & bit) {
+      // Never written: a ZERO record on the main channel, the page unread.
       zero[w] &= ~bit;
       ram_.write_zero_page(*file_, views_[cursor_block_], page * kTargetPageSize);
+    } else if (multifd_) {
+      // 7.2: zero pages go on the main channel, the others to a channel.
+      const migration::RamBlockView& v = views_[cursor_block_];
+      if (!ram_.write_zero_page_if_zero(*file_, v, page * kTargetPageSize)) {
+        MIGEMU_TRY(multifd_->queue_page(v, page * kTargetPageSize));
+        ram_.count_multifd_page();
+        account_multifd();
+      }
     } else {
       ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
     }
@@ -345,7 +374,7 @@ void OutgoingMigration::update_window(bool force) {
   int64_t now = now_us();
   if (!force && now - window_start_us_ < kWindowUs) return;
   int64_t spent_us = std::max<int64_t>(now - window_start_us_, 1);
-  uint64_t bytes = file_->bytes_transferred() - window_start_bytes_;
+  uint64_t bytes = stream_bytes() - window_start_bytes_;
   migration::RamCounters c = ram_.counters();
   uint64_t pages = c.normal + c.duplicate;
   double spent_ms = static_cast<double>(spent_us) / 1000.0;
@@ -363,7 +392,7 @@ void OutgoingMigration::update_window(bool force) {
   file_->set_rate_limit(t.max_bandwidth ? static_cast<int64_t>(t.max_bandwidth / 10) : 0);
   file_->reset_rate_limit();
   window_start_us_ = now;
-  window_start_bytes_ = file_->bytes_transferred();
+  window_start_bytes_ = stream_bytes();
   window_start_pages_ = pages;
 }
 
@@ -384,6 +413,7 @@ Status OutgoingMigration::iterate_until_converged() {
                                                      : migration::RamSender::Phase::kDowntime);
       ram_.begin_part(*file_);
       MIGEMU_TRY(send_dirty_pages(false));
+      if (multifd_) MIGEMU_TRY(multifd_sync());
       ram_.end_part(*file_);
       if (file_->error())
         return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
@@ -429,6 +459,7 @@ Status OutgoingMigration::complete() {
   sync_dirty_log();
   ram_.begin_end(*file_);
   MIGEMU_TRY(send_dirty_pages(true));
+  if (multifd_) MIGEMU_TRY(multifd_sync());
   ram_.end_end(*file_);
   migration::TimerState timer;
   int64_t ns = g_get_monotonic_time() * 1000;
@@ -449,8 +480,28 @@ Status OutgoingMigration::complete() {
   return {};
 }
 
+Status OutgoingMigration::multifd_sync() {
+  Status st = multifd_->sync();
+  account_multifd();
+  return st;
+}
+
+void OutgoingMigration::account_multifd() {
+  uint64_t b = multifd_->take_unaccounted_bytes();
+  if (!b) return;
+  ram_.count_multifd_bytes(b);
+  file_->account_rate_limit(static_cast<int64_t>(b));
+}
+
+uint64_t OutgoingMigration::stream_bytes() const {
+  return file_->bytes_transferred() + ram_.counters().multifd_bytes;
+}
+
 void OutgoingMigration::finish(MigrationStatus final_state, std::optional<std::string> error) {
   if (end_us_.load() == 0) end_us_.store(now_us());
+  // Multifd threads end first: their sockets are shut down (after success
+  // every packet was written: the last sync waited for it) and joined.
+  multifd_.reset();
   if (rp_file_) {
     rp_file_->shutdown();
     if (rp_thread_.joinable()) rp_thread_.join();
@@ -528,6 +579,7 @@ void OutgoingMigration::fill_info(qapi::MigrationInfo& info, MigrationStatus sta
   ram.page_size = static_cast<int64_t>(kTargetPageSize);
   ram.precopy_bytes = c.precopy_bytes;
   ram.downtime_bytes = c.downtime_bytes;
+  ram.multifd_bytes = c.multifd_bytes;
   if (state == MigrationStatus::kCompleted) {
     // Whole-migration averages (migration_calculate_complete).
     int64_t transfer_ms = std::max<int64_t>(*info.total_time - *info.setup_time, 1);

@@ -13,6 +13,7 @@
 
 #include "migration/fault_channel.h"
 #include "migration/migration.h"
+#include "migration/multifd_send.h"
 #include "migration/qemu_file.h"
 #include "migration/ram_codec.h"
 #include "migration/transport.h"
@@ -65,6 +66,13 @@ class OutgoingMigration {
 
   // Runs `fn` on the main thread and waits for it.
   void run_on_main(std::function<void()> fn);
+
+  // Multifd: one SYNC per channel before a RAM EOS (multifd_send_sync_main),
+  // and the packets' bytes charged to the counters and the rate limit.
+  Status multifd_sync();
+  void account_multifd();
+  // Bytes on every channel (main + multifd), for bandwidth and auto-converge.
+  uint64_t stream_bytes() const;
 
   MigrationState& owner_;
   MigrationUri uri_;
@@ -125,6 +133,11 @@ class OutgoingMigration {
 
   bool vm_was_running_ = false;
   bool vm_stopped_by_us_ = false;
+
+  // Multifd settings, fixed when the migration starts, and its channels
+  // (created once the main channel is connected; gone before it closes).
+  std::optional<migration::multifd::SendOptions> multifd_opts_;
+  std::unique_ptr<migration::multifd::MultifdSender> multifd_;
 
   // migrate_cancel, a failure and exit all end here: every blocking point of
   // this migration (connect, channel, return path, switchover and rate-limit

@@ -139,6 +139,38 @@ std::unique_ptr<StreamChannel> make_memory_writer(std::vector<uint8_t>* sink) {
   return std::make_unique<MemoryWriter>(sink);
 }
 
+namespace {
+// Bytes already taken off the channel (to tell the main channel from a
+// multifd one) come first, then the channel itself.
+class PrefixedChannel final : public StreamChannel {
+ public:
+  PrefixedChannel(std::vector<uint8_t> prefix, std::unique_ptr<StreamChannel> inner)
+      : prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  ssize_t read(uint8_t* buf, size_t n) override {
+    if (pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return static_cast<ssize_t>(k);
+    }
+    return inner_->read(buf, n);
+  }
+  int write_all(const uint8_t* buf, size_t n) override { return inner_->write_all(buf, n); }
+  void shutdown() override { inner_->shutdown(); }
+
+ private:
+  std::vector<uint8_t> prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<StreamChannel> inner_;
+};
+}  // namespace
+
+std::unique_ptr<StreamChannel> make_prefixed_channel(std::vector<uint8_t> prefix,
+                                                     std::unique_ptr<StreamChannel> inner) {
+  if (prefix.empty()) return inner;
+  return std::make_unique<PrefixedChannel>(std::move(prefix), std::move(inner));
+}
+
 // ------------------------------------------------------------------ QemuFile
 
 QemuFile::QemuFile(std::unique_ptr<StreamChannel> channel, Mode mode)

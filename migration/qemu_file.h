@@ -53,6 +53,9 @@ std::unique_ptr<StreamChannel> make_fd_channel(int fd, bool owned = false);
 std::unique_ptr<StreamChannel> make_memory_reader(std::vector<uint8_t> data);
 // Appends everything written to `*sink` (which must outlive the channel).
 std::unique_ptr<StreamChannel> make_memory_writer(std::vector<uint8_t>* sink);
+// Reads `prefix` first, then from `inner` (writes and shutdown go to inner).
+std::unique_ptr<StreamChannel> make_prefixed_channel(std::vector<uint8_t> prefix,
+                                                     std::unique_ptr<StreamChannel> inner);
 
 class QemuFile {
  public:

@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <unistd.h>
+
+#include <atomic>
 #include <cassert>
 #include <cerrno>
 #include <cinttypes>
@@ -29,7 +31,9 @@ namespace {
 void forget_zero(RamBlockView& b, uint64_t addr) {
   if (!b.known_zero) return;
   uint64_t page = addr / kTargetPageSize;
-  (*b.known_zero)[page >> 6] &= ~(uint64_t{1} << (page & 63));
+  // Atomic: multifd channel threads clear bits of the same words.
+  std::atomic_ref<uint64_t> w((*b.known_zero)[page >> 6]);
+  w.fetch_and(~(uint64_t{1} << (page & 63)), std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -51,6 +55,7 @@ RamCounters RamSender::counters() const {
   c.normal = normal_.load(std::memory_order_relaxed);
   c.precopy_bytes = precopy_bytes_.load(std::memory_order_relaxed);
   c.downtime_bytes = downtime_bytes_.load(std::memory_order_relaxed);
+  c.multifd_bytes = multifd_bytes_.load(std::memory_order_relaxed);
   return c;
 }
 
@@ -71,6 +76,11 @@ void RamSender::footer(QemuFile& f) {
 }
 
 void RamSender::write_setup(QemuFile& f, std::span<const RamBlockView> blocks) {
+  write_setup_records(f, blocks);
+  f.put_be64(ram_flag::kEos);
+}
+
+void RamSender::write_setup_records(QemuFile& f, std::span<const RamBlockView> blocks) {
   uint64_t total = 0;
   for (const RamBlockView& b : blocks) total += b.used_length;
   f.put_be64(total | ram_flag::kMemSize);
@@ -80,15 +90,30 @@ void RamSender::write_setup(QemuFile& f, std::span<const RamBlockView> blocks) {
     if (opt_.postcopy_ram && b.page_size != opt_.host_page_size) f.put_be64(b.page_size);
     if (opt_.x_ignore_shared) f.put_be64(b.gpa);
   }
-  f.put_be64(ram_flag::kEos);
 }
 
 void RamSender::write_setup_section(QemuFile& f, std::span<const RamBlockView> blocks) {
+  begin_setup(f, blocks);
+  end_setup(f);
+}
+
+void RamSender::begin_setup(QemuFile& f, std::span<const RamBlockView> blocks) {
   last_block_.clear();
   section_header(f, 1);
-  write_setup(f, blocks);
+  write_setup_records(f, blocks);
+}
+
+void RamSender::end_setup(QemuFile& f) {
+  f.put_be64(ram_flag::kEos);
   footer(f);
   f.flush();
+}
+
+void RamSender::count_multifd_bytes(uint64_t bytes) {
+  // 7.2 adds multifd packets to `transferred` and multifd-bytes only, not
+  // to precopy-bytes / downtime-bytes.
+  transferred_.fetch_add(bytes, std::memory_order_relaxed);
+  multifd_bytes_.fetch_add(bytes, std::memory_order_relaxed);
 }
 
 void RamSender::begin_part(QemuFile& f) {
@@ -350,7 +375,10 @@ int RamLoader::load(QemuFile& f, int version_id, LoadLog& log) {
         uint8_t ch = f.get_byte();
         uint64_t page = addr / kTargetPageSize;
         bool known = ch == 0 && last_block_->known_zero &&
-                     ((*last_block_->known_zero)[page >> 6] >> (page & 63)) & 1;
+                     (std::atomic_ref<uint64_t>((*last_block_->known_zero)[page >> 6])
+                          .load(std::memory_order_relaxed) >>
+                      (page & 63)) &
+                         1;
         // 7.2 reads the page and writes only if needed; a page known to be
         // zero is not even read (reading would populate it).
         if (!known && (ch != 0 || !buffer_is_zero(host, kTargetPageSize))) {

@@ -77,6 +77,7 @@ struct RamCounters {
   uint64_t normal = 0;          // full pages (main channel + multifd)
   uint64_t precopy_bytes = 0;   // transferred while the guest ran
   uint64_t downtime_bytes = 0;  // transferred while it was stopped
+  uint64_t multifd_bytes = 0;   // multifd packets (headers + uncompressed pages)
   uint64_t normal_bytes() const { return normal * kTargetPageSize; }
 };
 
@@ -100,6 +101,10 @@ class RamSender {
   // The setup body alone: be64(total | MEM_SIZE), per block counted idstr +
   // be64 used_length [+ page size][+ GPA], be64 EOS. Not counted (as 7.2).
   void write_setup(QemuFile& f, std::span<const RamBlockView> blocks);
+  // The START section in two steps, for multifd's sync before the EOS:
+  // header + setup records, then EOS + footer + flush.
+  void begin_setup(QemuFile& f, std::span<const RamBlockView> blocks);
+  void end_setup(QemuFile& f);
 
   void begin_part(QemuFile& f);  // SECTION_PART header
   void end_part(QemuFile& f);    // EOS (counted: 8 bytes), footer, flush
@@ -119,6 +124,8 @@ class RamSender {
   void write_normal_page(QemuFile& f, const RamBlockView& block, uint64_t offset);
   // A page sent over multifd: counted as normal, bytes are not RAM transfer.
   void count_multifd_page() { normal_.fetch_add(1, std::memory_order_relaxed); }
+  // Multifd packet bytes as 7.2 counts them (transferred and multifd-bytes).
+  void count_multifd_bytes(uint64_t bytes);
   // Bare EOS record; `counted` adds 8 to the counters (7.2 does for PART only).
   void write_eos(QemuFile& f, bool counted);
   // Forget the last block (next page names its block), as ram_state_reset.
@@ -128,6 +135,7 @@ class RamSender {
   RamCounters counters() const;
 
  private:
+  void write_setup_records(QemuFile& f, std::span<const RamBlockView> blocks);
   void page_header(QemuFile& f, const RamBlockView& block, uint64_t word);
   void account(uint64_t bytes);
   void section_header(QemuFile& f, uint8_t type);
@@ -137,7 +145,7 @@ class RamSender {
   std::string last_block_;
   std::atomic<Phase> phase_{Phase::kPrecopy};
   std::atomic<uint64_t> transferred_{0}, duplicate_{0}, normal_{0}, precopy_bytes_{0},
-      downtime_bytes_{0};
+      downtime_bytes_{0}, multifd_bytes_{0};
 };
 
 // Loads RAM section bodies into the destination's blocks (7.2's
