@@ -201,9 +201,10 @@ class ExprParser {
   uint64_t unary() {
     if (failed_) return 0;
     // QEMU recurses without a limit, so a long enough "((((..." or "----..."
-    // overflows its stack. Lines typed on an HMP socket are at most 4095
-    // bytes and never reach this depth; human-monitor-command's strings have
-    // no such bound, and get an error here instead of a crash.
+    // overflows its stack (human-monitor-command's strings have no length
+    // bound). Here it is an error past kMaxDepth levels: each level is a
+    // chain of several frames, and the bound keeps even a sanitizer build's
+    // larger frames well inside the smallest stack a thread gets.
     if (depth_ >= kMaxDepth) {
       fail("expression too deeply nested");
       return 0;
@@ -310,7 +311,7 @@ class ExprParser {
     return v;
   }
 
-  static constexpr int kMaxDepth = 4096;  // nested unary operators and parentheses
+  static constexpr int kMaxDepth = 1024;  // nested unary operators and parentheses
 
   Cursor& cur_;
   bool failed_ = false;

@@ -319,12 +319,14 @@ TEST(HmpArgs, DeepExpressionIsAnErrorNotACrash) {
   EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", parens), "expression too deeply nested");
   EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", std::string(1000000, '-') + "1"),
             "expression too deeply nested");
-  // Anything a 4095-byte monitor line can hold still evaluates.
-  Dict d = parse_ok("print|p", "fmt:/,val:l",
-                    std::string(2047, '(') + "7" + std::string(2047, ')'));
+  // Up to the limit (1024 levels) it still evaluates.
+  Dict d =
+      parse_ok("print|p", "fmt:/,val:l", std::string(1000, '(') + "7" + std::string(1000, ')'));
   EXPECT_EQ(int_of(d, "val"), 7);
-  d = parse_ok("print|p", "fmt:/,val:l", std::string(4094, '-') + "7");
+  d = parse_ok("print|p", "fmt:/,val:l", std::string(1000, '-') + "7");
   EXPECT_EQ(int_of(d, "val"), 7);
+  EXPECT_EQ(parse_err("print|p", "fmt:/,val:l", std::string(1025, '-') + "7"),
+            "expression too deeply nested");
 }
 
 TEST(HmpArgs, DotModifier) {
