@@ -1,5 +1,7 @@
-// Generated once from QEMU 7.2 target/i386/cpu.c by a helper; the facts behind it are
-// checked against the binary by python-tests/test_cpu_qom.py.
+// The x86 CPUID feature words, their bit names and the CPU models' feature
+// sets, as QEMU 7.2 exposes them as CPU properties: architecture facts in
+// migemu's own tables, checked against the real binary by
+// python-tests/test_cpu_qom.py (docs/qom-model.md).
 #include "system/x86_cpu_data.h"
 
 namespace migemu::x86 {
