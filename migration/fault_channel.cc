@@ -16,8 +16,9 @@ using Clock = std::chrono::steady_clock;
 
 class FaultyChannel final : public StreamChannel {
  public:
-  FaultyChannel(std::unique_ptr<StreamChannel> inner, std::vector<StreamFault> faults)
-      : inner_(std::move(inner)), faults_(std::move(faults)) {
+  FaultyChannel(std::unique_ptr<StreamChannel> inner, std::vector<StreamFault> faults,
+                int drop_errno)
+      : inner_(std::move(inner)), faults_(std::move(faults)), drop_errno_(drop_errno) {
     // Applied in stream order; a fault is used up once its offset is passed.
     std::stable_sort(
         faults_.begin(), faults_.end(),
@@ -68,7 +69,7 @@ class FaultyChannel final : public StreamChannel {
           // What a cut connection looks like from this end; the peer sees
           // the stream end.
           inner_->shutdown();
-          return -ECONNRESET;
+          return -drop_errno_;
         case StreamFault::Kind::kStall:
           next_++;
           if (!sleep_for(std::chrono::milliseconds(f.duration_ms))) return -EIO;
@@ -131,6 +132,7 @@ class FaultyChannel final : public StreamChannel {
 
   std::unique_ptr<StreamChannel> inner_;
   std::vector<StreamFault> faults_;
+  int drop_errno_;
   size_t next_ = 0;
   uint64_t pos_ = 0;
   std::optional<StreamFault> throttle_;
@@ -145,9 +147,10 @@ class FaultyChannel final : public StreamChannel {
 }  // namespace
 
 std::unique_ptr<StreamChannel> make_faulty_channel(std::unique_ptr<StreamChannel> inner,
-                                                   std::vector<StreamFault> faults) {
+                                                   std::vector<StreamFault> faults,
+                                                   int drop_errno) {
   if (faults.empty()) return inner;
-  return std::make_unique<FaultyChannel>(std::move(inner), std::move(faults));
+  return std::make_unique<FaultyChannel>(std::move(inner), std::move(faults), drop_errno);
 }
 
 }  // namespace migemu::migration

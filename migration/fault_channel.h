@@ -4,6 +4,7 @@
 // end: the source's writes or the destination's reads.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,8 +28,10 @@ struct StreamFault {
 };
 
 // Wraps `inner`; with no faults it is `inner` itself. shutdown() also ends a
-// stall or throttle wait at once.
+// stall or throttle wait at once. `drop_errno` is what a drop reports, as a
+// real cut would: ECONNRESET on a socket, EPIPE on a pipe.
 std::unique_ptr<StreamChannel> make_faulty_channel(std::unique_ptr<StreamChannel> inner,
-                                                   std::vector<StreamFault> faults);
+                                                   std::vector<StreamFault> faults,
+                                                   int drop_errno = ECONNRESET);
 
 }  // namespace migemu::migration

@@ -170,9 +170,11 @@ void OutgoingMigration::run() {
   }
   {
     std::lock_guard<std::mutex> lk(io_mu_);
+    struct stat st {};
+    bool socket = fstat(channel_->write_fd(), &st) == 0 && S_ISSOCK(st.st_mode);
     file_ = std::make_unique<migration::QemuFile>(
         migration::make_faulty_channel(migration::make_fd_channel(channel_->write_fd()),
-                                       std::move(faults_)),
+                                       std::move(faults_), socket ? ECONNRESET : EPIPE),
         migration::QemuFile::Mode::kWrite);
   }
   // A cancel that came before the channel existed found nothing to wake.

@@ -252,3 +252,48 @@ def test_domain_lifecycle(daemon, bins):
             d.destroy()
         d.undefine()
         conn.close()
+
+
+def test_save_under_an_armed_fault_fails_then_save_and_restore_work(daemon, bins):
+    """virsh save is a migration to an fd (getfd + migrate fd:): with a drop
+    armed through qemu-monitor-command libvirt sees it fail and the domain
+    runs on; the next save and a restore then work, with guest RAM equal."""
+    import libvirt
+    import libvirt_qemu
+    conn = libvirt.open(daemon.uri)
+    dom = conn.defineXML(START_XML.format(name="mt-save", emulator=bins.migemu))
+    path = os.path.join(daemon.root, "mt-save.img")
+
+    def qmp(cmd, args=None):
+        req = {"execute": cmd}
+        if args is not None:
+            req["arguments"] = args
+        return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
+
+    try:
+        dom.create()
+        qmp("x-workload", {"rate": 64 << 20, "wss": 8 << 20})
+        time.sleep(0.3)
+        qmp("x-workload", {"rate": 0})
+        qmp("x-migration-fault", {"side": "source", "action": "drop", "offset": 1 << 20})
+        with pytest.raises(libvirt.libvirtError) as e:
+            dom.save(path)
+        assert "Unable to write to file: Broken pipe" in str(e.value), str(e.value)
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        digest = qmp("x-query-guest-digest")["digest"]
+        dom.save(path)
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+        conn.restore(path)
+        dom = conn.lookupByName("mt-save")
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        assert qmp("x-query-guest-digest")["digest"] == digest
+    except libvirt.libvirtError as e:
+        raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
+    finally:
+        d = conn.lookupByName("mt-save")
+        if d.isActive():
+            d.destroy()
+        d.undefine()
+        conn.close()
+        if os.path.exists(path):
+            os.unlink(path)
