@@ -297,3 +297,49 @@ def test_save_under_an_armed_fault_fails_then_save_and_restore_work(daemon, bins
         conn.close()
         if os.path.exists(path):
             os.unlink(path)
+
+
+def test_managedsave_then_start_and_migration_tunables(daemon, bins):
+    """virsh managedsave + start (restore from libvirt's own image), and the
+    single-daemon migration tunables libvirt maps to migrate-set-parameters /
+    query-migrate-parameters (PHASES.md domain/13-19)."""
+    import libvirt
+    import libvirt_qemu
+    conn = libvirt.open(daemon.uri)
+    dom = conn.defineXML(START_XML.format(name="mt-msave", emulator=bins.migemu))
+
+    def qmp(cmd, args=None):
+        req = {"execute": cmd}
+        if args is not None:
+            req["arguments"] = args
+        return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
+
+    try:
+        dom.create()
+        dom.migrateSetMaxDowntime(500, 0)
+        assert dom.migrateGetMaxDowntime(0) == 500
+        assert qmp("query-migrate-parameters")["downtime-limit"] == 500
+        dom.migrateSetMaxSpeed(100, 0)
+        assert dom.migrateGetMaxSpeed(0) == 100
+        assert qmp("query-migrate-parameters")["max-bandwidth"] == 100 << 20
+        dom.migrateSetMaxSpeed(50, libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY)
+        assert dom.migrateGetMaxSpeed(libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY) == 50
+        qmp("x-workload", {"rate": 64 << 20, "wss": 4 << 20})
+        time.sleep(0.2)
+        qmp("x-workload", {"rate": 0})
+        digest = qmp("x-query-guest-digest")["digest"]
+        dom.managedSave(0)
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+        assert dom.hasManagedSaveImage(0) == 1
+        dom.create()  # starts from the managed save image
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        assert dom.hasManagedSaveImage(0) == 0
+        assert qmp("x-query-guest-digest")["digest"] == digest
+    except libvirt.libvirtError as e:
+        raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
+    finally:
+        d = conn.lookupByName("mt-msave")
+        if d.isActive():
+            d.destroy()
+        d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+        conn.close()
