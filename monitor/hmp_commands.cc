@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "chardev/chardev_commands.h"
+#include "dump/dump_commands.h"
 #include "migration/migration_commands.h"
 #include "migration/migration_hmp.h"
 #include "migration/options.h"
@@ -149,6 +150,8 @@ enum : int {
   kInfoChardev,
   kInfoCpus,
   kCpu,
+  kDumpGuestMemory,
+  kInfoDump,
   kCount
 };
 
@@ -183,6 +186,8 @@ constexpr Handler kHandlers[] = {
     hmp_info_chardev,
     hmp_info_cpus,
     hmp_cpu,
+    hmp_dump_guest_memory,
+    hmp_info_dump,
 };
 static_assert(std::size(kHandlers) == kCount);
 
@@ -198,6 +203,11 @@ constexpr HmpCommand kInfoTable[] = {
      .params = "",
      .help = "show infos for each CPU",
      .id = kInfoCpus},
+    {.name = "dump",
+     .args_type = "",
+     .params = "",
+     .help = "Display the latest dump status",
+     .id = kInfoDump},
     {.name = "kvm", .args_type = "", .params = "", .help = "show KVM information", .id = kInfoKvm},
     {.name = "migrate",
      .args_type = "",
@@ -259,6 +269,22 @@ constexpr HmpCommand kTable[] = {
      .params = "index",
      .help = "set the default CPU",
      .id = kCpu},
+    {.name = "dump-guest-memory",
+     .args_type =
+         "paging:-p,detach:-d,windmp:-w,zlib:-z,lzo:-l,snappy:-s,filename:F,begin:l?,length:l?",
+     .params = "[-p] [-d] [-z|-l|-s|-w] filename [begin length]",
+     .help = "dump guest memory into file 'filename'.\n\t\t\t"
+             "-p: do paging to get guest's memory mapping.\n\t\t\t"
+             "-d: return immediately (do not wait for completion).\n\t\t\t"
+             "-z: dump in kdump-compressed format, with zlib compression.\n\t\t\t"
+             "-l: dump in kdump-compressed format, with lzo compression.\n\t\t\t"
+             "-s: dump in kdump-compressed format, with snappy compression.\n\t\t\t"
+             "-w: dump in Windows crashdump format (can be used instead of ELF-dump "
+             "converting),\n\t\t\t"
+             "    for Windows x86 and x64 guests with vmcoreinfo driver only.\n\t\t\t"
+             "begin: the starting physical address.\n\t\t\t"
+             "length: the memory size, in bytes.",
+     .id = kDumpGuestMemory},
     {.name = "getfd",
      .args_type = "fdname:s",
      .params = "getfd name",

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "chardev/chardev.h"
+#include "dump/dump.h"
 #include "io/fd_watch.h"
 #include "migration/migration.h"
 #include "migration/options.h"
@@ -238,6 +239,7 @@ int run(int argc, char** argv) {
   g_main_loop_run(loop.get());
 
   migration_state().shutdown_for_exit();
+  dump_shutdown_for_exit();
   chardevs().flush_all();
   if (cfg.pidfile) unlink(cfg.pidfile->c_str());
   return vm().exit_status();

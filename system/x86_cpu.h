@@ -43,6 +43,14 @@ class X86Cpu {
   // A machine with more than one CPU gives every CPU a local APIC even when
   // its model lacks the feature (x86_cpu_realizefn).
   void set_smp() { smp_ = true; }
+  // CPUID[1].EAX (family/model/stepping), which is also EDX after reset.
+  uint32_t cpuid_version() const {
+    uint32_t v = family_ > 0x0f ? 0xf00u | (static_cast<uint32_t>(family_ - 0x0f) << 20)
+                                : static_cast<uint32_t>(family_) << 8;
+    v |= (static_cast<uint32_t>(model_num_ & 0xf) << 4) |
+         (static_cast<uint32_t>(model_num_ >> 4) << 16);
+    return v | static_cast<uint32_t>(stepping_);
+  }
 
  private:
   struct BitProp {

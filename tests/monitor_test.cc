@@ -207,10 +207,12 @@ TEST(Hmp, HumanMonitorCommandCapturesCrlfOutput) {
   hmp_handle_command(cap, "help info");
   // `help info` lists the info sub-commands sorted by name, each prefixed with "info ".
   const std::string& out = cap.output();
-  EXPECT_EQ(out.rfind("info chardev  -- show the character devices\r\ninfo cpus  -- show infos for "
-                      "each CPU\r\ninfo kvm  -- show KVM information\r\ninfo migrate  -- ",
-                      0),
-            0u)
+  EXPECT_EQ(
+      out.rfind("info chardev  -- show the character devices\r\ninfo cpus  -- show infos for "
+                "each CPU\r\ninfo dump  -- Display the latest dump status\r\ninfo kvm  -- show KVM "
+                "information\r\ninfo migrate  -- ",
+                0),
+      0u)
       << out;
   size_t name = out.find("info name  -- show the current VM name\r\n");
   size_t status = out.find("info status  -- show the current VM status (running|paused)\r\n");
