@@ -343,3 +343,36 @@ def test_managedsave_then_start_and_migration_tunables(daemon, bins):
             d.destroy()
         d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
         conn.close()
+
+
+def test_dump_memory_only(daemon, bins):
+    """virsh dump --memory-only: stop, getfd, detached dump-guest-memory to
+    the fd, DUMP_COMPLETED, cont (PHASES.md domain/12). The file is an ELF
+    core whose PT_LOAD of guest RAM holds what the guest's RAM holds."""
+    import libvirt
+    import libvirt_qemu
+    conn = libvirt.open(daemon.uri)
+    dom = conn.defineXML(START_XML.format(name="mt-dump", emulator=bins.migemu))
+    path = os.path.join(daemon.root, "mt-dump.core")
+    try:
+        dom.create()
+        libvirt_qemu.qemuMonitorCommand(
+            dom, '{"execute":"x-workload","arguments":{"rate":67108864,"wss":4194304}}', 0)
+        time.sleep(0.2)
+        dom.coreDumpWithFormat(path, libvirt.VIR_DOMAIN_CORE_DUMP_FORMAT_RAW,
+                               libvirt.VIR_DUMP_MEMORY_ONLY)
+        assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+        with open(path, "rb") as f:
+            head = f.read(64)
+        assert head[:4] == b"\x7fELF"
+        assert os.path.getsize(path) > 128 << 20
+    except libvirt.libvirtError as e:
+        raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
+    finally:
+        d = conn.lookupByName("mt-dump")
+        if d.isActive():
+            d.destroy()
+        d.undefine()
+        conn.close()
+        if os.path.exists(path):
+            os.unlink(path)
