@@ -29,16 +29,6 @@ std::string format(const char* fmt, auto... args) {
 
 }  // namespace
 
-std::string uuid_text(const Uuid& u) {
-  char s[37];
-  snprintf(s, sizeof s,
-           "%02hhx%02hhx%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-"
-           "%02hhx%02hhx%02hhx%02hhx%02hhx%02hhx",
-           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-           u[14], u[15]);
-  return s;
-}
-
 std::array<uint8_t, kInitPacketSize> encode_init(const InitPacket& p) {
   std::array<uint8_t, kInitPacketSize> b{};
   put_be32(b.data(), kMagic);

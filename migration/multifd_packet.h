@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "migration/savevm.h"
 #include "qapi/error.h"
 
 namespace migemu::migration::multifd {
@@ -29,10 +30,7 @@ inline constexpr uint32_t kFlagZlib = 0x2;
 inline constexpr uint32_t kFlagZstd = 0x4;
 inline constexpr uint32_t kCompressionMask = 0xe;
 
-using Uuid = std::array<uint8_t, 16>;
-
-// Lower-case canonical text of a UUID (QEMU's qemu_uuid_unparse).
-std::string uuid_text(const Uuid& u);
+using migration::Uuid;
 
 struct InitPacket {
   Uuid uuid{};

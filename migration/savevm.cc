@@ -37,15 +37,6 @@ void put_subsection_header(QemuFile& f, std::string_view name, uint32_t version)
   f.put_be32(version);
 }
 
-std::string uuid_to_string(const Uuid& u) {
-  char s[37];
-  snprintf(s, sizeof s,
-           "%02hhx%02hhx%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-"
-           "%02hhx%02hhx%02hhx%02hhx%02hhx%02hhx",
-           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-           u[14], u[15]);
-  return s;
-}
 }  // namespace
 
 // ------------------------------------------------------------------ saving
@@ -308,10 +299,10 @@ int Loader::load_configuration(QemuFile& f) {
       f.get_buffer(u.data(), u.size());
       if (f.error()) return field_error(sub, "uuid.data");
       if (!t_.local_uuid) {
-        log_.warn("UUID is received %s, but local uuid isn't set", uuid_to_string(u).c_str());
+        log_.warn("UUID is received %s, but local uuid isn't set", uuid_text(u).c_str());
       } else if (*t_.local_uuid != u) {
-        log_.error("UUID received is %s and local is %s", uuid_to_string(u).c_str(),
-                   uuid_to_string(*t_.local_uuid).c_str());
+        log_.error("UUID received is %s and local is %s", uuid_text(u).c_str(),
+                   uuid_text(*t_.local_uuid).c_str());
         return -EINVAL;
       }
     }
@@ -706,6 +697,16 @@ Result<LoadOutcome> load_stream(QemuFile& f, LoadTarget& target) {
   desc += "load of migration failed: ";
   desc += std::strerror(-ret);
   return generic_error(std::move(desc));
+}
+
+std::string uuid_text(const Uuid& u) {
+  char s[37];
+  snprintf(s, sizeof s,
+           "%02hhx%02hhx%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-%02hhx%02hhx-"
+           "%02hhx%02hhx%02hhx%02hhx%02hhx%02hhx",
+           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+           u[14], u[15]);
+  return s;
 }
 
 }  // namespace migemu::migration

@@ -84,6 +84,8 @@ inline const SectionInfo kRamSection{"ram", 0, 4, 2};
 inline const SectionInfo kGlobalStateSection{"globalstate", 0, 1, 4};
 
 using Uuid = std::array<uint8_t, 16>;
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower case, as QEMU prints UUIDs.
+std::string uuid_text(const Uuid& u);
 
 // The 21 MigrationCapability names of 7.2, in enum order (the configuration
 // section's capability list may name any of them).

@@ -186,6 +186,15 @@ def _state(dom):
     return dom.state()[0]
 
 
+def _qmp(dom, cmd, args=None):
+    """A QMP command through virsh qemu-monitor-command; its return value."""
+    import libvirt_qemu
+    req = {"execute": cmd}
+    if args is not None:
+        req["arguments"] = args
+    return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
+
+
 def test_domain_lifecycle(daemon, bins):
     """virsh start, suspend, resume, reset, shutdown, qemu-monitor-command
     (QMP and HMP), a libvirtd restart that reconnects to the running
@@ -259,34 +268,27 @@ def test_save_under_an_armed_fault_fails_then_save_and_restore_work(daemon, bins
     armed through qemu-monitor-command libvirt sees it fail and the domain
     runs on; the next save and a restore then work, with guest RAM equal."""
     import libvirt
-    import libvirt_qemu
     conn = libvirt.open(daemon.uri)
     dom = conn.defineXML(START_XML.format(name="mt-save", emulator=bins.migemu))
     path = os.path.join(daemon.root, "mt-save.img")
 
-    def qmp(cmd, args=None):
-        req = {"execute": cmd}
-        if args is not None:
-            req["arguments"] = args
-        return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
-
     try:
         dom.create()
-        qmp("x-workload", {"rate": 64 << 20, "wss": 8 << 20})
+        _qmp(dom, "x-workload", {"rate": 64 << 20, "wss": 8 << 20})
         time.sleep(0.3)
-        qmp("x-workload", {"rate": 0})
-        qmp("x-migration-fault", {"side": "source", "action": "drop", "offset": 1 << 20})
+        _qmp(dom, "x-workload", {"rate": 0})
+        _qmp(dom, "x-migration-fault", {"side": "source", "action": "drop", "offset": 1 << 20})
         with pytest.raises(libvirt.libvirtError) as e:
             dom.save(path)
         assert "Unable to write to file: Broken pipe" in str(e.value), str(e.value)
         assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
-        digest = qmp("x-query-guest-digest")["digest"]
+        digest = _qmp(dom, "x-query-guest-digest")["digest"]
         dom.save(path)
         assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
         conn.restore(path)
         dom = conn.lookupByName("mt-save")
         assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
-        assert qmp("x-query-guest-digest")["digest"] == digest
+        assert _qmp(dom, "x-query-guest-digest")["digest"] == digest
     except libvirt.libvirtError as e:
         raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
     finally:
@@ -304,37 +306,30 @@ def test_managedsave_then_start_and_migration_tunables(daemon, bins):
     single-daemon migration tunables libvirt maps to migrate-set-parameters /
     query-migrate-parameters (PHASES.md domain/13-19)."""
     import libvirt
-    import libvirt_qemu
     conn = libvirt.open(daemon.uri)
     dom = conn.defineXML(START_XML.format(name="mt-msave", emulator=bins.migemu))
-
-    def qmp(cmd, args=None):
-        req = {"execute": cmd}
-        if args is not None:
-            req["arguments"] = args
-        return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
 
     try:
         dom.create()
         dom.migrateSetMaxDowntime(500, 0)
         assert dom.migrateGetMaxDowntime(0) == 500
-        assert qmp("query-migrate-parameters")["downtime-limit"] == 500
+        assert _qmp(dom, "query-migrate-parameters")["downtime-limit"] == 500
         dom.migrateSetMaxSpeed(100, 0)
         assert dom.migrateGetMaxSpeed(0) == 100
-        assert qmp("query-migrate-parameters")["max-bandwidth"] == 100 << 20
+        assert _qmp(dom, "query-migrate-parameters")["max-bandwidth"] == 100 << 20
         dom.migrateSetMaxSpeed(50, libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY)
         assert dom.migrateGetMaxSpeed(libvirt.VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY) == 50
-        qmp("x-workload", {"rate": 64 << 20, "wss": 4 << 20})
+        _qmp(dom, "x-workload", {"rate": 64 << 20, "wss": 4 << 20})
         time.sleep(0.2)
-        qmp("x-workload", {"rate": 0})
-        digest = qmp("x-query-guest-digest")["digest"]
+        _qmp(dom, "x-workload", {"rate": 0})
+        digest = _qmp(dom, "x-query-guest-digest")["digest"]
         dom.managedSave(0)
         assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
         assert dom.hasManagedSaveImage(0) == 1
         dom.create()  # starts from the managed save image
         assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
         assert dom.hasManagedSaveImage(0) == 0
-        assert qmp("x-query-guest-digest")["digest"] == digest
+        assert _qmp(dom, "x-query-guest-digest")["digest"] == digest
     except libvirt.libvirtError as e:
         raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
     finally:

@@ -13,7 +13,7 @@ constexpr unsigned kQdictBuckets = 512;
 bool is_valid_codepoint(int cp) {
   if (cp > 0x10FFFF) return false;
   if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) return false;  // noncharacters
-  if (cp >= 0xD800 && cp <= 0xDFFF) return false;                            // surrogates
+  if (cp >= 0xD800 && cp <= 0xDFFF) return false;                               // surrogates
   return true;
 }
 

@@ -554,8 +554,8 @@ constexpr std::string_view kChardevBackends[] = {
     "stdio",    "ringbuf", "mux",      "pipe",     "qemu-vdagent", "null",   "msmouse",
     "socket",   "vc",      "parallel", "udp",      "memory",       "file",   "serial",
     "wctablet", "pty",     "testdev",  "spicevmc", "spiceport",    "braille"};
-constexpr std::string_view kMigemuChardevBackends[] = {"stdio", "null", "socket", "vc", "file",
-                                                      "pty"};
+constexpr std::string_view kMigemuChardevBackends[] = {"stdio", "null", "socket",
+                                                       "vc",    "file", "pty"};
 
 // What QEMU's query-chardev calls a socket chardev before anyone connects
 // ("disconnected:unix:/p,server=on"). The address is the one given; QEMU

@@ -52,7 +52,7 @@ struct ChardevConfig {
   bool tn3270 = false;
   bool websocket = false;
   std::optional<bool> nodelay_set;  // nodelay=/delay= given at all
-  bool append = false;  // file: append to `path` instead of truncating it
+  bool append = false;              // file: append to `path` instead of truncating it
   std::optional<std::string> logfile;
   bool logappend = false;
   // QEMU's query-chardev "filename" before any connection, from the options
