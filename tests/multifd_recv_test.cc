@@ -24,8 +24,10 @@ struct Pair {
   }
 };
 
+// A receiver that failed may have closed its end already: no SIGPIPE, and
+// whether the bytes arrived is what the checks on RAM and errors look at.
 void send_all(int fd, const void* p, size_t n) {
-  ASSERT_EQ(write(fd, p, n), static_cast<ssize_t>(n));
+  [[maybe_unused]] ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
 }
 
 void send_packet(int fd, uint32_t flags, std::vector<uint64_t> offsets, uint8_t fill) {
