@@ -138,9 +138,6 @@ def test_capabilities_derived_are_a_subset_of_qemu(conn, daemon, bins):
     assert cpus and all(qcpus.get(n) == a for n, a in cpus.items())
 
 
-# On a host with a usable /dev/kvm libvirt re-probes migemu at every
-# capabilities lookup (it never reports KVM enabled), so each define costs a
-# few probes: keep the cases few.
 @pytest.mark.parametrize("machine,canonical", [("pc", "pc-i440fx-7.2"), ("q35", "pc-q35-7.2")])
 def test_define_minimal_domain(conn, bins, machine, canonical):
     name = "mt-" + machine.replace(".", "-")
