@@ -55,8 +55,9 @@ class Host:
 
     def __init__(self, root, port):
         self.root = root
-        r = subprocess.run([SETUP, "start", root, str(port)], capture_output=True, text=True,
-                           timeout=600)
+        # No port: the one it was first started with (kept in ROOT).
+        r = subprocess.run([SETUP, "start", root] + ([str(port)] if port else []),
+                           capture_output=True, text=True, timeout=600)
         if r.returncode != 0:
             raise AssertionError("libvirt-setup start failed:\n" + r.stdout + r.stderr)
         self.uri = subprocess.run([SETUP, "tcp-uri", root], check=True, capture_output=True,
@@ -121,6 +122,10 @@ class Host:
     def stop(self):
         self.destroy_all()
         subprocess.run([SETUP, "stop", self.root], capture_output=True, timeout=60)
+
+    def restart(self):
+        """Start the daemon again (after it was stopped or killed)."""
+        self.__init__(self.root, None)
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +323,78 @@ def test_same_flow_with_qemu(pair, bins):
     finally:
         for h in pair:
             h.virsh("destroy", name, check=False)
+
+
+def _emulators_of(dom):
+    """pids of emulator processes started for domain ``dom`` (any daemon)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"-name" in argv and argv[argv.index(b"-name") + 1].startswith(
+                b"guest=%s," % dom.encode()):
+            pids.append(int(pid))
+    return pids
+
+
+def _wait_gone(pids, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        pids = [p for p in pids if os.path.exists("/proc/%d" % p)]
+        if not pids:
+            return
+        time.sleep(0.1)
+    raise AssertionError("emulators still running: %s" % pids)
+
+
+def test_destination_daemon_dies(pair, domain):
+    """The destination's libvirtd is killed mid-migration: the source's job
+    fails, the domain runs on at the source, the orphaned destination
+    emulator goes away by itself (its stream broke: exit status 1), and
+    once the daemon is back the domain migrates."""
+    h1, h2 = pair
+    _never_converging(h1, domain)
+    p = _start_migration(h1, h2, domain)
+    try:
+        _wait_active(h1, domain)
+        dest = h2.emulator_pid(domain)
+        with open(os.path.join(h2.root, "libvirtd.pid")) as f:
+            os.kill(int(f.read()), 9)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        h2.restart()
+    assert p.returncode != 0, err
+    assert h1.state(domain).startswith("running")
+    _wait_gone([dest])
+    assert domain not in h2.virsh("list", "--all", "--name").stdout.split()
+    h1.qmp(domain, "x-workload", {"rate": 0})
+    h1.virsh("migrate-setspeed", domain, "0")
+    _migrate(h1, h2, domain, "--p2p")
+
+
+def test_source_emulator_dies(pair, domain):
+    """The source's migemu is killed mid-migration: libvirt reports the
+    domain gone at the source, and the destination cleans up its half."""
+    h1, h2 = pair
+    _never_converging(h1, domain)
+    p = _start_migration(h1, h2, domain)
+    try:
+        _wait_active(h1, domain)
+        dest = h2.emulator_pid(domain)
+        os.kill(h1.emulator_pid(domain), 9)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode != 0, err
+    assert domain not in h1.running()
+    _wait_gone([dest])
+    assert domain not in h2.virsh("list", "--all", "--name").stdout.split()
+    assert _emulators_of(domain) == []
