@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from libvirt_domain import domain_xml
 from migration_helpers import ram_digest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,18 +28,6 @@ SETUP = os.path.join(os.path.dirname(HERE), "scripts", "libvirt-setup")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="libvirtd's system instance needs root")
 
-DOMAIN_XML = """<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='{machine}'>hvm</type></os>
-  <devices>
-    <emulator>{emulator}</emulator>
-    <controller type='usb' model='none'/>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-"""
 
 
 class Daemon:
@@ -144,7 +133,7 @@ def test_capabilities_derived_are_a_subset_of_qemu(conn, daemon, bins):
 @pytest.mark.parametrize("machine,canonical", [("pc", "pc-i440fx-7.2"), ("q35", "pc-q35-7.2")])
 def test_define_minimal_domain(conn, bins, machine, canonical):
     name = "mt-" + machine.replace(".", "-")
-    dom = conn.defineXML(DOMAIN_XML.format(name=name, machine=machine, emulator=bins.migemu))
+    dom = conn.defineXML(domain_xml(name, bins.migemu, machine=machine, serial=False))
     try:
         xml = ET.fromstring(dom.XMLDesc(0))
         assert xml.find("./os/type").get("machine") == canonical
@@ -161,25 +150,12 @@ def test_machine_none_is_refused_as_for_qemu(conn, bins):
     errors = []
     for emulator in (bins.qemu, bins.migemu):
         with pytest.raises(libvirt.libvirtError) as e:
-            conn.defineXML(DOMAIN_XML.format(name="mt-none", machine="none", emulator=emulator))
+            conn.defineXML(domain_xml("mt-none", emulator, machine="none", serial=False))
         errors.append(str(e.value).replace(emulator, "EMULATOR"))
     assert errors[0] == errors[1]
     assert "does not support machine type 'none'" in errors[1]
 
 
-START_XML = """<domain type='qemu'>
-  <name>{name}</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <emulator>{emulator}</emulator>
-    <controller type='usb' model='none'/>
-    <serial type='pty'/>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-"""
 
 
 def _state(dom):
@@ -205,7 +181,7 @@ def test_domain_lifecycle(daemon, bins, which):
     import libvirt_qemu
     name = "mt-life-" + which
     conn = libvirt.open(daemon.uri)
-    dom = conn.defineXML(START_XML.format(name=name, emulator=getattr(bins, which)))
+    dom = conn.defineXML(domain_xml(name, getattr(bins, which)))
     try:
         try:
             dom.create()
@@ -271,7 +247,7 @@ def test_save_under_an_armed_fault_fails_then_save_and_restore_work(daemon, bins
     runs on; the next save and a restore then work, with guest RAM equal."""
     import libvirt
     conn = libvirt.open(daemon.uri)
-    dom = conn.defineXML(START_XML.format(name="mt-save", emulator=bins.migemu))
+    dom = conn.defineXML(domain_xml("mt-save", bins.migemu))
     path = os.path.join(daemon.root, "mt-save.img")
 
     try:
@@ -309,7 +285,7 @@ def test_managedsave_then_start_and_migration_tunables(daemon, bins):
     query-migrate-parameters (PHASES.md domain/13-19)."""
     import libvirt
     conn = libvirt.open(daemon.uri)
-    dom = conn.defineXML(START_XML.format(name="mt-msave", emulator=bins.migemu))
+    dom = conn.defineXML(domain_xml("mt-msave", bins.migemu))
 
     try:
         dom.create()
@@ -349,7 +325,7 @@ def test_dump_memory_only(daemon, bins):
     import libvirt
     import libvirt_qemu
     conn = libvirt.open(daemon.uri)
-    dom = conn.defineXML(START_XML.format(name="mt-dump", emulator=bins.migemu))
+    dom = conn.defineXML(domain_xml("mt-dump", bins.migemu))
     path = os.path.join(daemon.root, "mt-dump.core")
     try:
         dom.create()
