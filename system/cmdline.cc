@@ -723,6 +723,8 @@ class Parser {
   bool default_serial_ = true;
   bool default_parallel_ = true;
   bool default_monitor_ = true;
+  bool default_vga_ = true;
+  bool default_net_ = true;
   bool nographic_ = false;
   bool display_gl_ = false;
   std::vector<PendingObject> objects_;
@@ -877,9 +879,11 @@ Result<bool> Parser::handle(const OptionDef& def, const std::string& loc, const 
       return false;
     case OptId::kVga:
       if (arg != "none") return unsupported(loc, "a graphics card");
+      default_vga_ = false;
       return false;
     case OptId::kNet:
       if (arg != "none") return unsupported(loc, "networking");
+      default_net_ = false;
       return false;
     case OptId::kSerial:
       if (arg != "none") return unsupported(loc, "-serial (other than none)");
@@ -1928,6 +1932,9 @@ Status Parser::default_devices() {
     default_parallel_ = false;
   }
   if (!has_defaults_) default_monitor_ = false;
+  // The board's default display and NIC (PCI functions, system/pci_board.h).
+  cfg_.default_vga = has_defaults_ && default_vga_;
+  cfg_.default_nic = has_defaults_ && default_net_;
   if (cfg_.daemonize && nographic_ && (default_parallel_ || default_serial_ || default_monitor_)) {
     return generic_error("-nographic cannot be used with -daemonize");
   }
