@@ -81,6 +81,11 @@ Value qdev_default(const x86::QdevPropDef& p) {
   return Value::i64(std::stoll(p.def));
 }
 
+std::optional<std::string> description_of(const x86::QdevPropDef& p) {
+  if (!p.description) return std::nullopt;
+  return std::string(p.description);
+}
+
 }  // namespace
 
 X86Cpu::X86Cpu(std::string model, std::string qom_path, CpuTopologyIds ids)
@@ -192,15 +197,13 @@ std::vector<QomPropertyEntry> X86Cpu::properties() const {
       {"legacy-memory", "str"},
   };
   for (const auto& p : x86::qdev_props()) {
-    QomPropertyEntry e{p.name, p.type};
-    if (p.description) e.description = p.description;
     // A string property without a default reports none, and neither does
     // lbr-fmt, whose property kind (a value checked against a mask) has no
     // way to report one in 7.2.
     bool no_default =
         (std::string_view(p.type) == "str" && !*p.def) || std::string_view(p.name) == "lbr-fmt";
-    if (!no_default) e.default_value = qdev_default(p);
-    out.push_back(std::move(e));
+    out.push_back({p.name, p.type, Origin::kClass, description_of(p),
+                   no_default ? std::nullopt : std::optional<Value>(qdev_default(p))});
   }
   for (const std::string& n : bit_order_) out.push_back({n, "bool"});
   for (const char* n : {"family", "model", "stepping", "tsc-frequency"}) out.push_back({n, "int"});
@@ -217,11 +220,11 @@ std::vector<QomPropertyEntry> X86Cpu::properties() const {
   for (const auto& [alias, target] : kAliases) {
     if (bit_props_.count(target) || find_qdev(target)) {
       const x86::QdevPropDef* q = find_qdev(target);
-      QomPropertyEntry e{alias, q ? q->type : "bool", Origin::kInstance};
       // An alias shows the description and default of what it stands for.
-      if (q && q->description) e.description = q->description;
-      if (q && std::string_view(q->name) != "lbr-fmt") e.default_value = qdev_default(*q);
-      out.push_back(std::move(e));
+      bool with_default = q && std::string_view(q->name) != "lbr-fmt";
+      out.push_back({alias, q ? q->type : "bool", Origin::kInstance,
+                     q ? description_of(*q) : std::nullopt,
+                     with_default ? std::optional<Value>(qdev_default(*q)) : std::nullopt});
     }
   }
   // Children the TCG vCPU and the pc board give it.
