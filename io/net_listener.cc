@@ -13,6 +13,26 @@
 
 namespace migemu {
 
+namespace {
+
+// An IPv6 address is bound dual-stack, as QEMU 7.2 binds a listener given no
+// ipv4/ipv6 flags: "tcp:[::]:PORT" (what libvirt asks a migration destination
+// for) then also accepts IPv4 peers. If the IPv4 side of the port is taken
+// (another socket of this listener bound 0.0.0.0 first), it falls back to
+// IPv6 only. docs/libvirt.md (live migration)
+bool bind_dual_stack(int fd, const addrinfo* ai) {
+  if (ai->ai_family != AF_INET6) return bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+  int v6only = 0;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) return true;
+  if (errno != EADDRINUSE) return false;
+  v6only = 1;
+  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+  return bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+}
+
+}  // namespace
+
 Status NetListener::listen_inet(const std::string& host, const std::string& port, int backlog) {
   auto res = resolve_address(host, port, true, AF_UNSPEC);
   if (!res.ok()) return res.take_error();
@@ -26,8 +46,6 @@ Status NetListener::listen_inet(const std::string& host, const std::string& port
     }
     int one = 1;
     setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ai->ai_family == AF_INET6)
-      setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     // With port 0 every address shares the port the first bind picked.
     if (bound_port != port) {
       if (ai->ai_family == AF_INET) {
@@ -36,7 +54,7 @@ Status NetListener::listen_inet(const std::string& host, const std::string& port
         reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_port = htons(std::stoi(bound_port));
       }
     }
-    if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) < 0 || ::listen(fd.get(), backlog) < 0) {
+    if (!bind_dual_stack(fd.get(), ai) || ::listen(fd.get(), backlog) < 0) {
       last_err = errno;
       continue;
     }

@@ -103,6 +103,18 @@ def finish_and_check(src, dst, *, running=True, dst_state="running", workload=Fa
 # transports, with and without a dirtying workload
 
 
+def test_ipv6_wildcard_listener_takes_ipv4(mig):
+    """libvirt's destination listens on tcp:[::]:PORT and its source
+    connects to an IPv4 address: the listener is dual-stack, as QEMU's is
+    when the URI names no ipv4/ipv6 flag."""
+    port = free_tcp_port()
+    src, dst, _, _ = start_pair(mig, "tcp:[::]:%d" % port)
+    addr = dst.query_migrate()["socket-address"]
+    assert addr == [{"port": str(port), "ipv6": True, "host": "::", "type": "inet"}], addr
+    src.cmd("migrate", {"uri": "tcp:127.0.0.1:%d" % port})
+    finish_and_check(src, dst)
+
+
 @pytest.mark.parametrize("workload", [False, True], ids=["idle", "workload"])
 @pytest.mark.parametrize("transport", ["tcp", "unix", "exec", "fd-tcp", "fd-unix"])
 def test_transport(mig, transport, workload):
