@@ -12,8 +12,10 @@
 #include "migration/options.h"
 #include "monitor/hmp.h"
 #include "qapi/qapi-commands.h"
+#include "system/block_hmp.h"
 #include "system/cpu_commands.h"
 #include "system/guest_commands.h"
+#include "system/pci_commands.h"
 
 namespace migemu {
 
@@ -152,6 +154,10 @@ enum : int {
   kCpu,
   kDumpGuestMemory,
   kInfoDump,
+  kInfoPci,
+  kInfoBlock,
+  kInfoBlockstats,
+  kInfoBlockJobs,
   kCount
 };
 
@@ -188,11 +194,31 @@ constexpr Handler kHandlers[] = {
     hmp_cpu,
     hmp_dump_guest_memory,
     hmp_info_dump,
+    hmp_info_pci,
+    hmp_info_block,
+    hmp_info_blockstats,
+    hmp_info_block_jobs,
 };
 static_assert(std::size(kHandlers) == kCount);
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kInfoTable[] = {
+    {.name = "block",
+     .args_type = "nodes:-n,verbose:-v,device:B?",
+     .params = "[-n] [-v] [device]",
+     .help = "show info of one block device or all block devices "
+             "(-n: show named nodes; -v: show details)",
+     .id = kInfoBlock},
+    {.name = "block-jobs",
+     .args_type = "",
+     .params = "",
+     .help = "show progress of ongoing block device operations",
+     .id = kInfoBlockJobs},
+    {.name = "blockstats",
+     .args_type = "",
+     .params = "",
+     .help = "show block device statistics",
+     .id = kInfoBlockstats},
     {.name = "chardev",
      .args_type = "",
      .params = "",
@@ -229,6 +255,7 @@ constexpr HmpCommand kInfoTable[] = {
      .params = "",
      .help = "show the current VM name",
      .id = kInfoName},
+    {.name = "pci", .args_type = "", .params = "", .help = "show PCI info", .id = kInfoPci},
     {.name = "status",
      .args_type = "",
      .params = "",

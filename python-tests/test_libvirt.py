@@ -171,6 +171,29 @@ def _qmp(dom, cmd, args=None):
     return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
 
 
+@pytest.mark.parametrize("strip,device", [
+    ("    <memballoon model='none'/>\n", "virtio-balloon-pci"),
+])
+def test_unemulated_device_fails_the_start(daemon, bins, strip, device):
+    """A domain whose default balloon libvirt turns into a -device migemu does
+    not emulate: the start fails with migemu's error in libvirt's message,
+    rather than a domain running without the device. (The default USB
+    controller is different: libvirt passes no -device for it to an emulator
+    without piix3-usb-uhci among its types; docs/libvirt.md.)"""
+    import libvirt
+    conn = libvirt.open(daemon.uri)
+    xml = domain_xml("mt-dev-" + device, bins.migemu)
+    assert strip in xml
+    dom = conn.defineXML(xml.replace(strip, ""))
+    try:
+        with pytest.raises(libvirt.libvirtError) as e:
+            dom.create()
+        assert "device '%s' is not supported by migemu" % device in str(e.value)
+        assert not dom.isActive()
+    finally:
+        dom.undefine()
+
+
 @pytest.mark.parametrize("which", ["migemu", "qemu"])
 def test_domain_lifecycle(daemon, bins, which):
     """virsh start, suspend, resume, reset, shutdown, qemu-monitor-command

@@ -34,6 +34,7 @@
 #include "qapi/json_parser.h"
 #include "qapi/json_writer.h"
 #include "system/cpu_models.h"
+#include "system/device_options.h"
 #include "system/machine_types.h"
 #include "system/qemu_opts.h"
 
@@ -609,6 +610,7 @@ struct PendingObject {
 struct PendingDevice {
   DeviceConfig cfg;
   std::string loc;
+  bool json = false;  // QEMU creates the key=value devices first, then the JSON ones
 };
 
 class Parser {
@@ -661,7 +663,7 @@ class Parser {
   Result<bool> opts_help_exit(const OptsList& list, int status);
   Status opt_monitor(const std::string& loc, const std::string& arg, bool control, bool pretty);
   Result<bool> opt_object(const std::string& loc, const std::string& arg);
-  Status opt_device(const std::string& loc, const std::string& arg);
+  Result<bool> opt_device(const std::string& loc, const std::string& arg);
   Status opt_audiodev(const std::string& loc, const std::string& arg);
   Status opt_display(const std::string& loc, const std::string& arg);
   Status opt_global(const std::string& loc, const std::string& arg);
@@ -723,6 +725,8 @@ class Parser {
   bool default_serial_ = true;
   bool default_parallel_ = true;
   bool default_monitor_ = true;
+  bool default_vga_ = true;
+  bool default_net_ = true;
   bool nographic_ = false;
   bool display_gl_ = false;
   std::vector<PendingObject> objects_;
@@ -836,8 +840,7 @@ Result<bool> Parser::handle(const OptionDef& def, const std::string& loc, const 
       MIGEMU_TRY(opt_audiodev(loc, arg));
       return false;
     case OptId::kDevice:
-      MIGEMU_TRY(opt_device(loc, arg));
-      return false;
+      return opt_device(loc, arg);
     case OptId::kName: {
       Result<Opts*> r = name_opts_.parse(arg, true, true, &help, &ws);
       warnings(loc, ws);
@@ -877,9 +880,11 @@ Result<bool> Parser::handle(const OptionDef& def, const std::string& loc, const 
       return false;
     case OptId::kVga:
       if (arg != "none") return unsupported(loc, "a graphics card");
+      default_vga_ = false;
       return false;
     case OptId::kNet:
       if (arg != "none") return unsupported(loc, "networking");
+      default_net_ = false;
       return false;
     case OptId::kSerial:
       if (arg != "none") return unsupported(loc, "-serial (other than none)");
@@ -1699,27 +1704,25 @@ Result<bool> Parser::opt_object(const std::string& loc, const std::string& arg) 
 
 // ---- -device ---------------------------------------------------------------------
 
-Status Parser::opt_device(const std::string& loc, const std::string& arg) {
+Result<bool> Parser::opt_device(const std::string& loc, const std::string& arg) {
+  // Only the syntax and the help requests here: QEMU checks the driver and
+  // the properties when it creates the devices (create_devices()).
   PendingDevice dev;
   dev.loc = loc;
-  if (!arg.empty() && arg[0] == '{') {
+  dev.json = !arg.empty() && arg[0] == '{';
+  if (dev.json) {
     Result<Value> v = parse_json(arg);
     if (!v.ok()) return fail(loc, v.error().desc);
     if (!v->is_dict()) return unsupported(loc, "this -device");
-    const Dict& d = v->as_dict();
-    const Value* drv = d.get("driver");
-    std::string driver = drv && drv->is_string() ? drv->as_string() : "";
-    if (driver != "isa-serial") {
-      return unsupported(loc, "device '" + driver + "'");
-    }
-    dev.cfg.driver = driver;
-    for (const auto& [k, val] : d.entries()) {
-      if (k == "driver") continue;
-      std::string s = val.is_string() ? val.as_string() : to_json(val);
-      if (k == "id") {
-        dev.cfg.id = s;
+    for (const auto& [k, val] : v->as_dict().entries()) {
+      std::string str = val.is_string() ? val.as_string() : to_json(val);
+      if (k == "driver") {
+        // A driver that is not a string is as good as none.
+        if (val.is_string()) dev.cfg.driver = str;
+      } else if (k == "id") {
+        dev.cfg.id = str;
       } else {
-        dev.cfg.props[k] = s;
+        dev.cfg.props[k] = str;
       }
     }
   } else {
@@ -1728,22 +1731,32 @@ Status Parser::opt_device(const std::string& loc, const std::string& arg) {
     warnings(loc, ws);
     if (!r.ok()) return fail(loc, r.error().desc);
     auto driver = (*r)->get("driver");
-    if (!driver || *driver != "isa-serial") {
-      return unsupported(loc, "device '" + driver.value_or("") + "'");
+    bool wants_help = false;
+    for (const qopts::Opt& o : (*r)->all()) wants_help |= qopts::is_help_option(o.name);
+    if (driver && qopts::is_help_option(*driver)) {
+      cfg_.action = Config::Action::PrintHelp;
+      cfg_.output_text = device_list_help();
+      return true;
     }
-    dev.cfg.driver = *driver;
+    if (driver && wants_help) {
+      // QEMU prints the help or the error and exits 0 either way.
+      cfg_.action = Config::Action::PrintHelp;
+      Result<std::string> help = device_type_help(*driver);
+      if (help.ok()) {
+        cfg_.output_text = *help;
+      } else {
+        report(loc, help.error().desc);
+      }
+      return true;
+    }
+    dev.cfg.driver = driver.value_or("");
     dev.cfg.id = (*r)->id();
     for (const qopts::Opt& o : (*r)->all()) {
       if (o.name != "driver") dev.cfg.props[o.name] = o.str;
     }
   }
-  for (const auto& [k, v] : dev.cfg.props) {
-    if (k != "chardev" && k != "index" && k != "iobase" && k != "irq") {
-      return fail(loc, "Property 'isa-serial." + k + "' not found");
-    }
-  }
   devices_.push_back(std::move(dev));
-  return {};
+  return false;
 }
 
 // ---- -audiodev -------------------------------------------------------------------
@@ -1928,6 +1941,9 @@ Status Parser::default_devices() {
     default_parallel_ = false;
   }
   if (!has_defaults_) default_monitor_ = false;
+  // The board's default display and NIC (PCI functions, system/pci_board.h).
+  cfg_.default_vga = has_defaults_ && default_vga_;
+  cfg_.default_nic = has_defaults_ && default_net_;
   if (cfg_.daemonize && nographic_ && (default_parallel_ || default_serial_ || default_monitor_)) {
     return generic_error("-nographic cannot be used with -daemonize");
   }
@@ -2792,10 +2808,14 @@ Status Parser::init_board() {
 }
 
 Status Parser::create_devices() {
+  std::stable_partition(devices_.begin(), devices_.end(),
+                        [](const PendingDevice& d) { return !d.json; });
   for (PendingDevice& d : devices_) {
-    if (!machine_->is_pc) {
-      return fail(d.loc, "No 'ISA' bus found for device '" + d.cfg.driver + "'");
-    }
+    if (d.cfg.driver.empty()) return fail(d.loc, "Parameter 'driver' is missing");
+    Status ok = check_device_driver(d.cfg.driver, *machine_, cfg_.machine);
+    if (!ok.ok()) return fail(d.loc, ok.error().desc);
+    ok = check_device_properties(d.cfg);
+    if (!ok.ok()) return fail(d.loc, ok.error().desc);
     auto it = d.cfg.props.find("chardev");
     if (it != d.cfg.props.end()) {
       const std::string& id = it->second;

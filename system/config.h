@@ -189,6 +189,10 @@ struct Config {
   bool mem_lock = false;                // -overcommit mem-lock=
   bool cpu_pm = false;                  // -overcommit cpu-pm=
   bool sandbox_enabled = false;
+  // Without -nodefaults, -vga none and -net none the pc/q35 board gets QEMU's
+  // default display (VGA) and NIC.
+  bool default_vga = false;
+  bool default_nic = false;
 };
 
 }  // namespace migemu

@@ -1,9 +1,11 @@
 // The QOM types migemu models and their properties, as QEMU 7.2 (Debian's
 // qemu-system-x86_64) reports them: the roots, accelerators, memory
 // backends, the secret object, the isa-serial device, the machine types of
-// system/machine_types.h and the CPU models of system/cpu_models.h.
+// system/machine_types.h and the CPU models of system/cpu_models.h with the
+// properties of system/x86_cpu.h.
 // Property texts are QEMU's own, including its missing spaces, because
 // management software compares them as strings.
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "system/cpu_models.h"
 #include "system/machine_types.h"
 #include "system/qom_registry.h"
+#include "system/x86_cpu.h"
 
 namespace migemu {
 namespace {
@@ -195,14 +198,42 @@ void add_machines(QomRegistry& r) {
   }
 }
 
+// The properties a CPU object of `model` has that `parent` does not list,
+// as the vCPU object (system/x86_cpu.h) defines them; children the vCPU gets
+// when it is realized are no property of its type.
+std::vector<QomProperty> cpu_own_properties(const QomRegistry& r, const std::string& model,
+                                            const std::string& parent) {
+  std::set<std::string> inherited;
+  for (const QomType* t = r.find(parent); t; t = t->parent.empty() ? nullptr : r.find(t->parent)) {
+    for (const QomProperty& p : t->properties) inherited.insert(p.name);
+  }
+  std::vector<QomProperty> out;
+  X86Cpu cpu(model, "", CpuTopologyIds{});
+  for (const QomPropertyEntry& e : cpu.properties()) {
+    if (e.origin == QomPropertyEntry::Origin::kRealize || inherited.count(e.name)) continue;
+    QomProperty p = prop(e.name, e.type, e.description.value_or(""));
+    p.default_value = e.default_value;
+    p.per_instance = e.origin == QomPropertyEntry::Origin::kInstance;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 void add_cpus(QomRegistry& r) {
   r.add(type("cpu", "device", true,
              {prop("memory", "link<memory-region>"), prop("legacy-memory", "str"),
               prop("start-powered-off", "bool")}));
-  r.add(type("x86_64-cpu", "cpu", true));
+  // Every x86 CPU: the CPUID feature bits, their old spellings, the qdev
+  // properties (x86_cpu_common_class_init + x86_cpu_initfn); "base" is the
+  // model that adds nothing of its own.
+  r.add(type("x86_64-cpu", "cpu", true, cpu_own_properties(r, "base", "cpu")));
   for (const CpuModel& c : cpu_models()) {
-    // QEMU derives "host" from "max".
-    r.add(type(c.qom_type(), c.name == "host" ? "max-x86_64-cpu" : "x86_64-cpu", false));
+    // QEMU derives "host" from "max", which adds its own two switches.
+    if (c.name == "max") {
+      r.add(type(c.qom_type(), "x86_64-cpu", false, cpu_own_properties(r, "max", "x86_64-cpu")));
+    } else {
+      r.add(type(c.qom_type(), c.name == "host" ? "max-x86_64-cpu" : "x86_64-cpu", false));
+    }
   }
 }
 

@@ -81,6 +81,11 @@ Value qdev_default(const x86::QdevPropDef& p) {
   return Value::i64(std::stoll(p.def));
 }
 
+std::optional<std::string> description_of(const x86::QdevPropDef& p) {
+  if (!p.description) return std::nullopt;
+  return std::string(p.description);
+}
+
 }  // namespace
 
 X86Cpu::X86Cpu(std::string model, std::string qom_path, CpuTopologyIds ids)
@@ -180,6 +185,7 @@ std::vector<std::string> X86Cpu::unavailable_features() const {
 }
 
 std::vector<QomPropertyEntry> X86Cpu::properties() const {
+  using Origin = QomPropertyEntry::Origin;
   std::vector<QomPropertyEntry> out = {
       {"type", "string"},
       {"parent_bus", "link<bus>"},
@@ -190,30 +196,42 @@ std::vector<QomPropertyEntry> X86Cpu::properties() const {
       {"start-powered-off", "bool"},
       {"legacy-memory", "str"},
   };
-  for (const auto& p : x86::qdev_props()) out.push_back({p.name, p.type});
+  for (const auto& p : x86::qdev_props()) {
+    // A string property without a default reports none, and neither does
+    // lbr-fmt, whose property kind (a value checked against a mask) has no
+    // way to report one in 7.2.
+    bool no_default =
+        (std::string_view(p.type) == "str" && !*p.def) || std::string_view(p.name) == "lbr-fmt";
+    out.push_back({p.name, p.type, Origin::kClass, description_of(p),
+                   no_default ? std::nullopt : std::optional<Value>(qdev_default(p))});
+  }
   for (const std::string& n : bit_order_) out.push_back({n, "bool"});
   for (const char* n : {"family", "model", "stepping", "tsc-frequency"}) out.push_back({n, "int"});
   out.push_back({"vendor", "string"});
   out.push_back({"model-id", "string"});
-  out.push_back({"feature-words", "X86CPUFeatureWordInfo"});
-  out.push_back({"filtered-features", "X86CPUFeatureWordInfo"});
+  out.push_back({"feature-words", "X86CPUFeatureWordInfo", Origin::kInstance});
+  out.push_back({"filtered-features", "X86CPUFeatureWordInfo", Origin::kInstance});
   out.push_back({"unavailable-features", "strList"});
   out.push_back({"crash-information", "GuestPanicInformation"});
   if (model_ == "max" || model_ == "host") {
-    out.push_back({"migratable", "bool"});
-    out.push_back({"host-cache-info", "bool"});
+    out.push_back({"migratable", "bool", Origin::kClass, std::nullopt, Value(true)});
+    out.push_back({"host-cache-info", "bool", Origin::kClass, std::nullopt, Value(false)});
   }
   for (const auto& [alias, target] : kAliases) {
     if (bit_props_.count(target) || find_qdev(target)) {
       const x86::QdevPropDef* q = find_qdev(target);
-      out.push_back({alias, q ? q->type : "bool"});
+      // An alias shows the description and default of what it stands for.
+      bool with_default = q && std::string_view(q->name) != "lbr-fmt";
+      out.push_back({alias, q ? q->type : "bool", Origin::kInstance,
+                     q ? description_of(*q) : std::nullopt,
+                     with_default ? std::optional<Value>(qdev_default(*q)) : std::nullopt});
     }
   }
   // Children the TCG vCPU and the pc board give it.
-  if (has_lapic()) out.push_back({"lapic", "child<apic>"});
-  out.push_back({"memory[0]", "child<memory-region>"});
-  out.push_back({"smram[0]", "child<memory-region>"});
-  out.push_back({"memory[1]", "child<memory-region>"});
+  if (has_lapic()) out.push_back({"lapic", "child<apic>", Origin::kRealize});
+  out.push_back({"memory[0]", "child<memory-region>", Origin::kRealize});
+  out.push_back({"smram[0]", "child<memory-region>", Origin::kRealize});
+  out.push_back({"memory[1]", "child<memory-region>", Origin::kRealize});
   return out;
 }
 

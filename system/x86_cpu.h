@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,16 @@ struct CpuTopologyIds {
 };
 
 struct QomPropertyEntry {
+  // When the property comes to exist: with the class (qom-list-properties of
+  // an abstract CPU type lists these), when an object is made (the old
+  // feature spellings, feature-words), or when the vCPU is realized (its
+  // children, which a listing of the type never shows).
+  enum class Origin { kClass, kInstance, kRealize };
   std::string name;
   std::string type;
+  Origin origin = Origin::kClass;
+  std::optional<std::string> description = std::nullopt;
+  std::optional<Value> default_value = std::nullopt;  // a qdev property's
 };
 
 class X86Cpu {
@@ -33,7 +42,7 @@ class X86Cpu {
 
   const std::string& qom_path() const { return qom_path_; }
   std::string qom_type() const { return model_ + "-x86_64-cpu"; }
-  // qom-list: every property, children and links included.
+  // qom-list: every property, children and links included, in QEMU's order.
   std::vector<QomPropertyEntry> properties() const;
   // qom-get: "Property 'T.P' not found" for a name the CPU lacks.
   Result<Value> get(const std::string& name) const;

@@ -648,7 +648,12 @@ const std::vector<FeatureDep>& feature_dependencies() {
 }
 
 // x86_cpu_properties: the qdev properties of every x86 CPU, with defaults.
+// The Hyper-V enlightenments are bits of one 64-bit word, and QEMU describes
+// bit properties as "on/off" (and OnOffAuto ones as "on/off/auto"); its
+// other property kinds carry no description.
 const std::vector<QdevPropDef>& qdev_props() {
+  constexpr const char* kBit = "on/off";
+  constexpr const char* kOnOffAuto = "on/off/auto";
   static const std::vector<QdevPropDef> props = {
       {"apic-id", "uint32", "4294967295"},
       {"thread-id", "int32", "-1"},
@@ -659,28 +664,28 @@ const std::vector<QdevPropDef>& qdev_props() {
       {"pmu", "bool", "false"},
       {"lbr-fmt", "uint64", "63"},
       {"hv-spinlocks", "uint32", "4294967295"},
-      {"hv-relaxed", "bool", "false"},
-      {"hv-vapic", "bool", "false"},
-      {"hv-time", "bool", "false"},
-      {"hv-crash", "bool", "false"},
-      {"hv-reset", "bool", "false"},
-      {"hv-vpindex", "bool", "false"},
-      {"hv-runtime", "bool", "false"},
-      {"hv-synic", "bool", "false"},
-      {"hv-stimer", "bool", "false"},
-      {"hv-frequencies", "bool", "false"},
-      {"hv-reenlightenment", "bool", "false"},
-      {"hv-tlbflush", "bool", "false"},
-      {"hv-evmcs", "bool", "false"},
-      {"hv-ipi", "bool", "false"},
-      {"hv-stimer-direct", "bool", "false"},
-      {"hv-avic", "bool", "false"},
-      {"hv-emsr-bitmap", "bool", "false"},
-      {"hv-xmm-input", "bool", "false"},
-      {"hv-tlbflush-ext", "bool", "false"},
-      {"hv-tlbflush-direct", "bool", "false"},
-      {"hv-no-nonarch-coresharing", "OnOffAuto", "off"},
-      {"hv-syndbg", "bool", "false"},
+      {"hv-relaxed", "bool", "false", kBit},
+      {"hv-vapic", "bool", "false", kBit},
+      {"hv-time", "bool", "false", kBit},
+      {"hv-crash", "bool", "false", kBit},
+      {"hv-reset", "bool", "false", kBit},
+      {"hv-vpindex", "bool", "false", kBit},
+      {"hv-runtime", "bool", "false", kBit},
+      {"hv-synic", "bool", "false", kBit},
+      {"hv-stimer", "bool", "false", kBit},
+      {"hv-frequencies", "bool", "false", kBit},
+      {"hv-reenlightenment", "bool", "false", kBit},
+      {"hv-tlbflush", "bool", "false", kBit},
+      {"hv-evmcs", "bool", "false", kBit},
+      {"hv-ipi", "bool", "false", kBit},
+      {"hv-stimer-direct", "bool", "false", kBit},
+      {"hv-avic", "bool", "false", kBit},
+      {"hv-emsr-bitmap", "bool", "false", kBit},
+      {"hv-xmm-input", "bool", "false", kBit},
+      {"hv-tlbflush-ext", "bool", "false", kBit},
+      {"hv-tlbflush-direct", "bool", "false", kBit},
+      {"hv-no-nonarch-coresharing", "OnOffAuto", "off", kOnOffAuto},
+      {"hv-syndbg", "bool", "false", kBit},
       {"hv-passthrough", "bool", "false"},
       {"hv-enforce-cpuid", "bool", "false"},
       {"hv-version-id-build", "uint32", "14393"},

@@ -34,6 +34,7 @@ struct QdevPropDef {
   const char* name;
   const char* type;  // "bool", "uint32", "int32", "uint64", "uint8", "uint16", "OnOffAuto", "str"
   const char* def;   // the default as text ("" for a string without one)
+  const char* description = nullptr;  // what qom-list-properties reports
 };
 
 struct ModelDef {

@@ -415,8 +415,25 @@ TEST(Cmdline, UnsupportedOptionsAreRefused) {
   }
   EXPECT_EQ(err_base({"-snapshot"}), "-snapshot: this option is not supported by migemu");
   EXPECT_EQ(err_base({"disk.img"}), "disk.img: disk images are not supported by migemu");
+  // QEMU's own error where QEMU would refuse too (no PCI bus on `none`),
+  // migemu's where QEMU would create a device migemu does not emulate.
   EXPECT_EQ(err_base({"-device", "virtio-net-pci"}),
+            "-device virtio-net-pci: No 'PCI' bus found for device 'virtio-net-pci'");
+  EXPECT_EQ(err({"-M", "pc", "-nodefaults", "-device", "virtio-net-pci"}),
             "-device virtio-net-pci: device 'virtio-net-pci' is not supported by migemu");
+  EXPECT_EQ(err({"-M", "pc", "-nodefaults", "-device", "virtio-net"}),
+            "-device virtio-net: device 'virtio-net-pci' is not supported by migemu");
+  EXPECT_EQ(err_base({"-device", "foo"}), "-device foo: 'foo' is not a valid device model name");
+  EXPECT_EQ(err_base({"-device", "tcg-accel"}),
+            "-device tcg-accel: 'tcg-accel' is not a valid device model name");
+  EXPECT_EQ(err_base({"-device", "pci-device"}),
+            "-device pci-device: Parameter 'driver' expects a non-abstract device type");
+  EXPECT_EQ(err_base({"-device", "PIIX4_PM"}),
+            "-device PIIX4_PM: Parameter 'driver' expects a pluggable device type");
+  EXPECT_EQ(err_base({"-device", "id=x"}), "-device id=x: Parameter 'driver' is missing");
+  // Key=value devices are created before JSON ones.
+  EXPECT_EQ(err_base({"-device", "{\"driver\":\"a\"}", "-device", "b"}),
+            "-device b: 'b' is not a valid device model name");
   EXPECT_EQ(err_base({"-display", "gtk"}),
             "-display gtk: display 'gtk' is not supported by migemu");
   EXPECT_EQ(err_base({"-vga", "std"}), "-vga std: a graphics card is not supported by migemu");

@@ -208,7 +208,11 @@ TEST(Hmp, HumanMonitorCommandCapturesCrlfOutput) {
   // `help info` lists the info sub-commands sorted by name, each prefixed with "info ".
   const std::string& out = cap.output();
   EXPECT_EQ(
-      out.rfind("info chardev  -- show the character devices\r\ninfo cpus  -- show infos for "
+      out.rfind("info block [-n] [-v] [device] -- show info of one block device or all block "
+                "devices (-n: show named nodes; -v: show details)\r\ninfo block-jobs  -- show "
+                "progress of ongoing block device operations\r\ninfo blockstats  -- show block "
+                "device statistics\r\n"
+                "info chardev  -- show the character devices\r\ninfo cpus  -- show infos for "
                 "each CPU\r\ninfo dump  -- Display the latest dump status\r\ninfo kvm  -- show KVM "
                 "information\r\ninfo migrate  -- ",
                 0),

@@ -192,6 +192,7 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "query-command-line-options",
                                              "query-sev-capabilities",
                                              "query-sgx-capabilities",
+                                             "query-pci",
                                              "x-workload",
                                              "x-query-workload",
                                              "x-query-guest-digest",

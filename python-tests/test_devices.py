@@ -1,0 +1,93 @@
+"""-device: byte-identical with QEMU 7.2 (stdout, stderr, exit status) where
+QEMU refuses the device too (unknown name, abstract or board-only type, a
+bus the board lacks, a missing driver, a property isa-serial lacks) and for
+the help texts of what migemu creates; migemu's own error, checked here as
+such, for a device QEMU would create and migemu does not emulate.
+"""
+
+import pytest
+
+from launcher import run_to_exit
+
+PC = ["-M", "pc", "-nodefaults", "-display", "none", "-S"]
+NONE = ["-M", "none", "-nodefaults", "-display", "none", "-S"]
+
+
+def expect_startup_failure(s, args):
+    s.launch(*args)
+    s.wait_exit(timeout=5)
+    s.record_output()
+
+
+REFUSED_BY_BOTH = {
+    "unknown": PC + ["-device", "foo"],
+    "unknown-json": PC + ["-device", '{"driver":"foo","id":"x"}'],
+    "unknown-driver-key": PC + ["-device", "driver=foo"],
+    "not-a-device": PC + ["-device", "tcg-accel"],
+    "abstract-modelled": PC + ["-device", "isa-device"],
+    "abstract-qemu": PC + ["-device", "pci-device"],
+    "board-only": PC + ["-device", "i440FX-pcihost"],
+    "board-only-pm": PC + ["-device", "PIIX4_PM"],
+    "no-driver": PC + ["-device", "id=x"],
+    "no-driver-json": PC + ["-device", '{"id":"x"}'],
+    "help-as-json-driver": PC + ["-device", '{"driver":"help"}'],
+    "no-pci-bus": NONE + ["-device", "virtio-net-pci"],
+    "no-pci-bus-alias": NONE + ["-device", "virtio-net"],
+    "no-isa-bus": NONE + ["-device", "isa-serial"],
+    "no-usb-bus": PC + ["-device", "usb-tablet"],
+    "unknown-property": PC + ["-device", "isa-serial,foo=1"],
+    "unknown-property-json": PC + ["-device", '{"driver":"isa-serial","foo":1}'],
+    "unknown-chardev": PC + ["-device", "isa-serial,chardev=nosuch"],
+    # key=value devices are created before the JSON ones
+    "kv-before-json": NONE + ["-device", '{"driver":"nosuch"}', "-device", "foo2"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED_BY_BOTH))
+def test_refused_by_both(differ, case):
+    args = REFUSED_BY_BOTH[case]
+    differ(lambda s: expect_startup_failure(s, args))
+
+
+HELP = {
+    "isa-serial": PC + ["-device", "isa-serial,help"],
+    "isa-serial-question-mark": PC + ["-device", "isa-serial,?"],
+    "unknown": PC + ["-device", "foo,help"],
+    "abstract": PC + ["-device", "device,help"],
+    "abstract-qemu": PC + ["-device", "pci-device,help"],
+    "cpu": PC + ["-device", "qemu64-x86_64-cpu,help"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(HELP))
+def test_device_type_help(differ, case):
+    """QEMU exits 0 after the help, and after the error of a help request."""
+    args = HELP[case]
+    differ(lambda s: expect_startup_failure(s, args))
+
+
+@pytest.mark.parametrize("args,shown", [
+    (PC + ["-device", "virtio-net-pci"], "virtio-net-pci"),
+    (PC + ["-device", "virtio-net"], "virtio-net-pci"),  # an alias names its type
+    (PC + ["-device", '{"driver":"virtio-balloon-pci","id":"balloon0"}'], "virtio-balloon-pci"),
+    (PC + ["-M", "pc,usb=on", "-device", "usb-tablet"], "usb-tablet"),
+    (PC + ["-device", "qemu64-x86_64-cpu"], "qemu64-x86_64-cpu"),
+    (PC + ["-device", "piix3-usb-uhci,id=usb"], "piix3-usb-uhci"),
+])
+def test_unemulated_device_is_refused(bins, args, shown):
+    """A device QEMU creates and migemu does not emulate: migemu refuses to
+    start rather than run a machine without it (QEMU would run)."""
+    rc, out, err = run_to_exit(bins.migemu, args)
+    assert rc == 1 and out == b""
+    loc = args[args.index("-device") + 1]
+    assert err.decode().endswith(
+        ": -device %s: device '%s' is not supported by migemu\n" % (loc, shown)), err
+
+
+def test_device_list_help(bins):
+    """`-device help` lists what migemu can create, in QEMU's format."""
+    rc, out, err = run_to_exit(bins.migemu, PC + ["-device", "help"])
+    assert rc == 0 and err == b""
+    assert out == b'\nInput devices:\nname "isa-serial", bus ISA\n'
+    rc, qout, _ = run_to_exit(bins.qemu, PC + ["-device", "help"])
+    assert rc == 0 and b'\nInput devices:\n' in qout and b'name "isa-serial", bus ISA\n' in qout

@@ -1,0 +1,32 @@
+// -device: which driver names migemu creates, QEMU 7.2's errors for the ones
+// it cannot (as qdev_device_add reports them), and the -device help texts.
+// migemu creates isa-serial only; a device QEMU has and migemu does not
+// emulate is refused with "device 'X' is not supported by migemu" rather
+// than accepted and silently left out of the machine (and of its migration
+// stream). Where QEMU itself would refuse the device (unknown name, abstract
+// or board-only type, no bus of its kind), migemu gives QEMU's error.
+#pragma once
+
+#include <string>
+
+#include "qapi/error.h"
+#include "system/config.h"
+#include "system/machine_types.h"
+
+namespace migemu {
+
+// The driver checks of qdev_device_add, in its order: the class (unknown,
+// abstract, not user-creatable), then the bus it plugs into. desc only, no
+// "-device ...: " location.
+Status check_device_driver(const std::string& driver, const MachineType& machine,
+                           const MachineConfig& machine_cfg);
+// The properties of a driver that passed check_device_driver.
+Status check_device_properties(const DeviceConfig& dev);
+
+// `-device help`: the devices migemu can create, in QEMU's list format.
+std::string device_list_help();
+// `-device DRIVER,help`: its options as QEMU lists them, or the error QEMU
+// prints for it (Error.desc; QEMU still exits 0 after it).
+Result<std::string> device_type_help(const std::string& driver);
+
+}  // namespace migemu

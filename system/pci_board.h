@@ -1,0 +1,57 @@
+// The PCI functions on the root bus of the board migemu models: what the pc
+// (i440FX/PIIX) and q35 (Q35/ICH9) machines of QEMU 7.2 put there for a
+// given command line (machine options, default devices). The `none` machine
+// has no PCI bus. query-pci and HMP `info pci` are derived from this list.
+//
+// These functions are part of the board, not user-creatable devices: they are
+// not QOM types in system/qom_registry.h (libvirt would otherwise take their
+// presence in qom-list-types as "this emulator can create a VGA, ...").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "system/config.h"
+
+namespace migemu {
+
+struct PciBar {
+  enum class Space { kIo, kMemory };
+  int index = 0;  // 0..5, 6 for the expansion ROM
+  Space space = Space::kIo;
+  uint64_t size = 0;
+  bool prefetch = false;  // memory only
+  bool mem64 = false;     // memory only
+};
+
+struct PciFunction {
+  std::string type;  // QEMU's QOM type name ("i440FX", "PIIX3", ...)
+  int slot = 0;
+  int function = 0;
+  uint16_t vendor_id = 0;
+  uint16_t device_id = 0;
+  uint16_t subsystem_vendor_id = 0;
+  uint16_t subsystem_id = 0;
+  uint16_t class_id = 0;      // base class << 8 | subclass
+  uint8_t interrupt_pin = 0;  // config byte 0x3d: 0 none, 1..4 INTA#..INTD#
+  std::vector<PciBar> bars;
+  std::string qdev_id;  // the -device id; "" for the board's own functions
+
+  // What the guest's firmware would program. migemu runs no firmware, so
+  // config space stays as reset left it: BARs unmapped, interrupt line 0.
+  static constexpr uint64_t kUnmapped = ~uint64_t{0};
+  uint64_t bar_address(const PciBar&) const { return kUnmapped; }
+  uint8_t interrupt_line() const { return 0; }
+};
+
+// The root bus's functions in slot/function order; empty for `none`.
+std::vector<PciFunction> pci_root_bus_functions(const Config& cfg);
+// Whether the machine has a PCI host bridge at all (query-pci lists no bus
+// otherwise).
+bool machine_has_pci(const Config& cfg);
+
+// QEMU's name for a class code ("Host bridge"); empty when it has none.
+std::string pci_class_description(uint16_t class_id);
+
+}  // namespace migemu
