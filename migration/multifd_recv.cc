@@ -76,7 +76,7 @@ Uuid parse_uuid(const std::string& text) {
 }
 
 MultifdReceiver::MultifdReceiver(RecvOptions opt, std::function<void(const std::string&)> on_error)
-    : opt_(std::move(opt)), on_error_(std::move(on_error)) {
+    : opt_(std::move(opt)), on_error_(std::move(on_error)), claims_(opt_.blocks) {
   channels_.resize(opt_.channels);
 }
 
@@ -243,14 +243,14 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
   *sync = h->flags & kFlagSync;
   uint32_t n = h->normal_pages;
   if (n == 0) return {};
-  const RamBlockView* block = nullptr;
-  for (const RamBlockView& b : opt_.blocks) {
-    if (b.idstr == h->ramblock) block = &b;
+  size_t bi = opt_.blocks.size();
+  for (size_t i = 0; i < opt_.blocks.size(); i++) {
+    if (opt_.blocks[i].idstr == h->ramblock) bi = i;
   }
-  if (!block || !block->host) {
+  if (bi == opt_.blocks.size() || !opt_.blocks[bi].host) {
     return generic_error(format("multifd: unknown ram block %s", h->ramblock.c_str()));
   }
-  std::array<uint8_t*, kPagesPerPacket> pages;
+  const RamBlockView* block = &opt_.blocks[bi];
   for (uint32_t i = 0; i < n; i++) {
     uint64_t off = h->offsets[i];
     // The whole page must lie inside the block (7.2 tests the start against
@@ -259,13 +259,20 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
       return generic_error(format("multifd: offset too long %" PRIu64 " (max %" PRIx64 ")", off,
                                   block->used_length));
     }
-    pages[i] = block->host + off;
   }
   uint32_t flags = h->flags & kCompressionMask;
   uint32_t expected = compression_flag(opt_.compression);
   if (flags != expected) {
     return generic_error(
         format("multifd %u: flags received %x flags expected %x", c.id, flags, expected));
+  }
+  // Claimed only once the packet is known good: a page of this epoch that
+  // another channel (or an earlier packet) already wrote is read to scratch.
+  std::array<uint8_t*, kPagesPerPacket> pages;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t off = h->offsets[i];
+    pages[i] =
+        claims_.claim(bi, off / kTargetPageSize, c.touched) ? block->host + off : c.scratch.data();
   }
   if (!c.decompressor) {
     // Raw pages, read straight into guest RAM.
@@ -354,6 +361,9 @@ int MultifdReceiver::sync_main(int main_fd) {
     }
     cv_.wait_for(lk, std::chrono::milliseconds(100));
   }
+  // Every channel is parked at its SYNC until released_ moves: the next
+  // epoch starts with no page claimed.
+  for (auto& c : channels_) PageClaims::reset(c->touched);
   released_ = round;
   cv_.notify_all();
   return 0;

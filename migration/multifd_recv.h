@@ -5,7 +5,8 @@
 // A SYNC packet parks the thread until the loader, at the matching RAM EOS of
 // the main channel, has seen a SYNC from every channel (sync_main()) and
 // releases them all: pages sent before a sync are in RAM before the main
-// stream goes on.
+// stream goes on. Within an epoch a page is written by the first channel
+// that brings it (multifd_page_claims.h: a 7.2 source may send it twice).
 //
 // Errors (a bad packet, a read failure, a channel that ends or never comes
 // while the loader waits for it) are reported once through `on_error` with
@@ -26,6 +27,7 @@
 
 #include "migration/multifd_compress.h"
 #include "migration/multifd_packet.h"
+#include "migration/multifd_page_claims.h"
 #include "migration/ram_codec.h"
 #include "util/glib_ptr.h"
 
@@ -79,6 +81,9 @@ class MultifdReceiver {
     Fd fd;
     std::unique_ptr<PageDecompressor> decompressor;
     std::vector<uint8_t> buf;  // compressed payload
+    // Where a page another channel already wrote this epoch is read to.
+    std::vector<uint8_t> scratch = std::vector<uint8_t>(kTargetPageSize);
+    PageClaims::Touched touched;  // this epoch's claims (reset by sync_main)
     std::thread thread;
     // Under MultifdReceiver::mu_:
     uint64_t synced = 0;  // SYNC packets received
@@ -93,6 +98,7 @@ class MultifdReceiver {
 
   RecvOptions opt_;
   std::function<void(const std::string&)> on_error_;
+  PageClaims claims_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Channel>> channels_;  // by id; null until connected
