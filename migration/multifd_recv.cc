@@ -13,6 +13,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "util/iovec.h"
+
 namespace migemu::migration::multifd {
 
 namespace {
@@ -327,15 +329,7 @@ int MultifdReceiver::read_iov(Channel& c, iovec* v, int left, std::string* err) 
       return -1;
     }
     any = true;
-    while (left > 0 && static_cast<size_t>(got) >= v->iov_len) {
-      got -= static_cast<ssize_t>(v->iov_len);
-      v++;
-      left--;
-    }
-    if (left > 0) {
-      v->iov_base = static_cast<uint8_t*>(v->iov_base) + got;
-      v->iov_len -= static_cast<size_t>(got);
-    }
+    iov_consume(&v, &left, static_cast<size_t>(got));
   }
   return 1;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "util/iovec.h"
+
 namespace migemu::migration::multifd {
 
 namespace {
@@ -18,15 +20,7 @@ int writev_all(int fd, iovec* iov, int count) {
       if (errno == EINTR) continue;
       return -errno;
     }
-    while (count > 0 && static_cast<size_t>(n) >= iov->iov_len) {
-      n -= static_cast<ssize_t>(iov->iov_len);
-      iov++;
-      count--;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<uint8_t*>(iov->iov_base) + n;
-      iov->iov_len -= static_cast<size_t>(n);
-    }
+    iov_consume(&iov, &count, static_cast<size_t>(n));
   }
   return 0;
 }

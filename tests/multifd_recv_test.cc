@@ -46,10 +46,11 @@ void send_packet(int fd, uint32_t flags, std::vector<uint64_t> offsets, uint8_t 
 }
 
 // One block "mem" of `pages` pages, and a receiver over it whose reported
-// error lands in error_.
+// error lands in error_. `main`: whether the main channel (the loader that
+// waits for SYNCs) is there, as it is once a migration is under way.
 class MultifdReceiverTest : public ::testing::Test {
  protected:
-  MultifdReceiver& receiver(unsigned channels, size_t pages = 16) {
+  MultifdReceiver& receiver(unsigned channels, size_t pages = 16, bool main = true) {
     ram_.assign(pages * 4096, 0);
     known_zero_.assign((pages + 63) / 64, ~uint64_t{0});
     RecvOptions o;
@@ -63,6 +64,7 @@ class MultifdReceiverTest : public ::testing::Test {
     error_.clear();
     receiver_.reset();  // joined before its RAM is reused
     receiver_ = std::make_unique<MultifdReceiver>(o, [this](const std::string& e) { error_ = e; });
+    if (main) receiver_->main_channel_arrived();
     return *receiver_;
   }
   // Connects channel `id` over a socketpair; returns the source's end.
@@ -171,6 +173,19 @@ TEST_F(MultifdReceiverTest, ChannelClosedBeforeSyncFails) {
   a.reset();
   EXPECT_EQ(r.sync_main(-1), -EIO);
   EXPECT_EQ(error_, "multifd 0: channel closed before its sync");
+}
+
+// With no main channel yet nobody waits for the SYNC: the channel that ends
+// fails the migration by itself (a source cancelled before its main channel
+// said anything would otherwise leave the destination in inmigrate).
+TEST_F(MultifdReceiverTest, ChannelClosedBeforeTheMainChannelFailsAtOnce) {
+  MultifdReceiver& r = receiver(2, 1, /*main=*/false);
+  Fd a = connect(0);
+  a.reset();
+  for (int i = 0; i < 2000 && !r.error(); i++) usleep(1000);
+  // error() is recorded before the callback runs on the channel's thread.
+  EXPECT_EQ(r.error().value_or(""), "multifd 0: channel closed before its sync");
+  EXPECT_EQ(r.sync_main(-1), -EIO);
 }
 
 }  // namespace
