@@ -17,8 +17,11 @@ using Clock = std::chrono::steady_clock;
 class FaultyChannel final : public StreamChannel {
  public:
   FaultyChannel(std::unique_ptr<StreamChannel> inner, std::vector<StreamFault> faults,
-                int drop_errno)
-      : inner_(std::move(inner)), faults_(std::move(faults)), drop_errno_(drop_errno) {
+                int drop_errno, uint64_t position)
+      : inner_(std::move(inner)),
+        faults_(std::move(faults)),
+        drop_errno_(drop_errno),
+        pos_(position) {
     // Applied in stream order; a fault is used up once its offset is passed.
     std::stable_sort(
         faults_.begin(), faults_.end(),
@@ -147,10 +150,10 @@ class FaultyChannel final : public StreamChannel {
 }  // namespace
 
 std::unique_ptr<StreamChannel> make_faulty_channel(std::unique_ptr<StreamChannel> inner,
-                                                   std::vector<StreamFault> faults,
-                                                   int drop_errno) {
+                                                   std::vector<StreamFault> faults, int drop_errno,
+                                                   uint64_t position) {
   if (faults.empty()) return inner;
-  return std::make_unique<FaultyChannel>(std::move(inner), std::move(faults), drop_errno);
+  return std::make_unique<FaultyChannel>(std::move(inner), std::move(faults), drop_errno, position);
 }
 
 }  // namespace migemu::migration

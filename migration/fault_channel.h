@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,11 +28,18 @@ struct StreamFault {
   uint64_t rate = 0;
 };
 
+// The faults of multifd channels, by channel id.
+using MultifdFaults = std::map<unsigned, std::vector<StreamFault>>;
+
 // Wraps `inner`; with no faults it is `inner` itself. shutdown() also ends a
 // stall or throttle wait at once. `drop_errno` is what a drop reports, as a
-// real cut would: ECONNRESET on a socket, EPIPE on a pipe.
+// real cut would: ECONNRESET on a socket, EPIPE on a pipe. `position`: the
+// stream offset of the first byte that goes through (bytes this end already
+// moved another way, such as a multifd initial packet read while the
+// connection was identified).
 std::unique_ptr<StreamChannel> make_faulty_channel(std::unique_ptr<StreamChannel> inner,
                                                    std::vector<StreamFault> faults,
-                                                   int drop_errno = ECONNRESET);
+                                                   int drop_errno = ECONNRESET,
+                                                   uint64_t position = 0);
 
 }  // namespace migemu::migration

@@ -26,6 +26,9 @@ Status MigrationFaults::apply(const FaultRequest& req) {
     if (req.side != FaultSide::kDestination) {
       return generic_error("Fault '" + a + "' applies to the destination side only");
     }
+    if (req.multifd_channel) {
+      return generic_error("Fault '" + a + "' applies to the main channel only");
+    }
     if (a == "refuse-accept") {
       set.refuse_accept = true;
     } else {
@@ -53,12 +56,20 @@ Status MigrationFaults::apply(const FaultRequest& req) {
   } else {
     return generic_error("Parameter 'action' does not accept value '" + a + "'");
   }
-  set.stream.push_back(f);
+  if (req.multifd_channel) {
+    set.multifd[*req.multifd_channel].push_back(f);
+  } else {
+    set.stream.push_back(f);
+  }
   return {};
 }
 
 ArmedFaults MigrationFaults::take(FaultSide side) {
   return std::exchange(side == FaultSide::kSource ? source_ : destination_, ArmedFaults());
+}
+
+migration::MultifdFaults MigrationFaults::take_multifd(FaultSide side) {
+  return std::exchange((side == FaultSide::kSource ? source_ : destination_).multifd, {});
 }
 
 MigrationFaults& migration_faults() {

@@ -17,10 +17,13 @@ namespace migemu {
 enum class FaultSide { kSource, kDestination };
 
 struct ArmedFaults {
-  std::vector<migration::StreamFault> stream;
-  bool refuse_accept = false;               // destination: close the connection at once
-  std::optional<uint64_t> delay_accept_ms;  // destination: wait before taking it
-  bool empty() const { return stream.empty() && !refuse_accept && !delay_accept_ms; }
+  std::vector<migration::StreamFault> stream;  // the main channel
+  migration::MultifdFaults multifd;            // multifd channels, by id
+  bool refuse_accept = false;                  // destination: close the connection at once
+  std::optional<uint64_t> delay_accept_ms;     // destination: wait before taking it
+  bool empty() const {
+    return stream.empty() && multifd.empty() && !refuse_accept && !delay_accept_ms;
+  }
 };
 
 // One request, as the command gives it.
@@ -28,6 +31,7 @@ struct FaultRequest {
   FaultSide side = FaultSide::kSource;
   std::string action;  // drop|stall|throttle|corrupt|refuse-accept|delay-accept|clear
   std::optional<uint64_t> offset, duration_ms, rate;
+  std::optional<unsigned> multifd_channel;  // none: the main channel
 };
 
 class MigrationFaults {
@@ -35,6 +39,9 @@ class MigrationFaults {
   // Checks and arms (or, for `clear`, disarms every fault of the side).
   Status apply(const FaultRequest& req);
   ArmedFaults take(FaultSide side);
+  // Only the multifd channels' faults: the destination takes them when its
+  // first connection arrives, which may be a multifd channel.
+  migration::MultifdFaults take_multifd(FaultSide side);
   const ArmedFaults& armed(FaultSide side) const {
     return side == FaultSide::kSource ? source_ : destination_;
   }

@@ -145,6 +145,9 @@ void IncomingMigration::start_multifd_receiver() {
   o.compression = t.multifd_compression;
   o.uuid = t.uuid;
   o.blocks = views_;
+  // Taken with the first connection, which may be a multifd channel; the
+  // main channel's faults are taken when it arrives (accept_channel).
+  o.faults = migration_faults().take_multifd(FaultSide::kDestination);
   auto r = std::make_unique<migration::multifd::MultifdReceiver>(
       std::move(o), [this](const std::string& text) { fail_multifd(text); });
   std::lock_guard<std::mutex> lk(channel_mu_);
@@ -174,6 +177,7 @@ void IncomingMigration::identify(Pending* p) {
         return;
       }
       main_seen_ = true;
+      if (multifd_) multifd_->main_channel_arrived();
       main_prefix_ = std::move(p->got);
       Fd fd = std::move(p->fd);
       drop_pending(p);

@@ -207,9 +207,10 @@ Status MigrationState::migrate(const std::string& uri, bool blk, bool inc, bool 
     if (channel) channel->shutdown();
     return {};
   }
+  ArmedFaults faults = migration_faults().take(FaultSide::kSource);
   outgoing_ =
       std::make_unique<OutgoingMigration>(*this, std::move(*parsed), std::move(channel),
-                                          migration_faults().take(FaultSide::kSource).stream);
+                                          std::move(faults.stream), std::move(faults.multifd));
   outgoing_busy_ = true;
   outgoing_->start();
   return {};

@@ -51,6 +51,10 @@ Status qmp_x_migration_fault(const XMigrationFaultArg& args, CommandContext&) {
   req.offset = args.offset;
   if (args.duration) req.duration_ms = *args.duration;
   req.rate = args.rate;
+  // "main" (the only member of the enum branch) or a multifd channel id.
+  if (args.channel && args.channel->value.index() == 1) {
+    req.multifd_channel = std::get<1>(args.channel->value);
+  }
   return migration_faults().apply(req);
 }
 
@@ -126,7 +130,7 @@ void hmp_info_migrate(Monitor& mon, const Dict&) {
   mon.puts(format_info_migrate(migration_state().query(), migration_globals()));
 }
 
-// x_migration_fault SIDE ACTION [offset=N,duration=MS,rate=BYTES]
+// x_migration_fault SIDE ACTION [offset=N,duration=MS,rate=BYTES,channel=main|ID]
 void hmp_x_migration_fault(Monitor& mon, const Dict& args) {
   FaultRequest req;
   std::string side = *hmp_str_arg(args, "side");
@@ -151,6 +155,19 @@ void hmp_x_migration_fault(Monitor& mon, const Dict& args) {
     std::string key = item.substr(0, eq);
     std::string value = eq == std::string::npos ? "" : item.substr(eq + 1);
     uint64_t v = 0;
+    if (key == "channel") {
+      // As QMP's alternate: "main" or a multifd channel id (uint8).
+      if (value == "main") {
+        req.multifd_channel.reset();
+      } else if (qopts::parse_u64(value, 10, &v) == qopts::ParseStatus::kOk && v <= UINT8_MAX) {
+        req.multifd_channel = static_cast<unsigned>(v);
+      } else {
+        mon.puts(hmp_error_text(
+            generic_error("Parameter 'channel' does not accept value '" + value + "'")));
+        return;
+      }
+      continue;
+    }
     std::optional<uint64_t>* slot = key == "offset"     ? &req.offset
                                     : key == "duration" ? &req.duration_ms
                                     : key == "rate"     ? &req.rate

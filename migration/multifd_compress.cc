@@ -20,6 +20,17 @@ std::string format(const char* fmt, auto... args) {
   return buf;
 }
 
+// What 7.2's receivers check after a packet's payload is inflated: exactly
+// the packet's pages came out.
+Status check_packet_size(unsigned id, size_t got, size_t pages) {
+  uint32_t want = static_cast<uint32_t>(pages * kPage);
+  if (got != want) {
+    return generic_error(format("multifd %u: packet size received %u size expected %u", id,
+                                static_cast<uint32_t>(got), want));
+  }
+  return {};
+}
+
 class ZlibCompressor final : public PageCompressor {
  public:
   explicit ZlibCompressor(unsigned id) : id_(id) {}
@@ -98,13 +109,7 @@ class ZlibDecompressor final : public PageDecompressor {
         return generic_error(format("multifd %u: inflate returned %d instead of Z_OK", id_, ret));
       }
     }
-    uint32_t got = static_cast<uint32_t>(zs_.total_out - start_total);
-    uint32_t want = static_cast<uint32_t>(pages.size() * kPage);
-    if (got != want) {
-      return generic_error(
-          format("multifd %u: packet size received %u size expected %u", id_, got, want));
-    }
-    return {};
+    return check_packet_size(id_, zs_.total_out - start_total, pages.size());
   }
 
  private:
@@ -182,7 +187,7 @@ class ZstdDecompressor final : public PageDecompressor {
   }
   Status decompress(std::span<const uint8_t> in_bytes, std::span<uint8_t* const> pages) override {
     ZSTD_inBuffer in{in_bytes.data(), in_bytes.size(), 0};
-    uint32_t got = 0;
+    size_t got = 0;
     for (uint8_t* page : pages) {
       ZSTD_outBuffer out{page, kPage, 0};
       size_t ret;
@@ -196,14 +201,9 @@ class ZstdDecompressor final : public PageDecompressor {
       if (ret > 0 && out.pos < kPage) {
         return generic_error(format("multifd %u: decompressStream buffer too small", id_));
       }
-      got += static_cast<uint32_t>(out.pos);
+      got += out.pos;
     }
-    uint32_t want = static_cast<uint32_t>(pages.size() * kPage);
-    if (got != want) {
-      return generic_error(
-          format("multifd %u: packet size received %u size expected %u", id_, got, want));
-    }
-    return {};
+    return check_packet_size(id_, got, pages.size());
   }
 
  private:

@@ -13,6 +13,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "util/iovec.h"
+
 namespace migemu::migration::multifd {
 
 namespace {
@@ -21,27 +23,6 @@ std::string format(const char* fmt, auto... args) {
   char buf[512];
   snprintf(buf, sizeof buf, fmt, args...);
   return buf;
-}
-
-// Reads exactly `len` bytes. 1: done; 0: the peer closed before the first
-// byte; -1 with *err set: failure or a partial read (7.2's texts).
-int read_full(int fd, uint8_t* p, size_t len, std::string* err) {
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = read(fd, p + got, len - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *err = std::string("Unable to read from socket: ") + strerror(errno);
-      return -1;
-    }
-    if (n == 0) {
-      if (got == 0) return 0;
-      *err = "Unexpected end-of-file before all bytes were read";
-      return -1;
-    }
-    got += static_cast<size_t>(n);
-  }
-  return 1;
 }
 
 // A page now holds data: clear its known-zero bit (and the next page's, for
@@ -76,7 +57,7 @@ Uuid parse_uuid(const std::string& text) {
 }
 
 MultifdReceiver::MultifdReceiver(RecvOptions opt, std::function<void(const std::string&)> on_error)
-    : opt_(std::move(opt)), on_error_(std::move(on_error)) {
+    : opt_(std::move(opt)), on_error_(std::move(on_error)), claims_(opt_.blocks) {
   channels_.resize(opt_.channels);
 }
 
@@ -86,6 +67,7 @@ MultifdReceiver::~MultifdReceiver() {
 
 void MultifdReceiver::wake_all_locked() {
   for (auto& c : channels_) {
+    if (c && c->faulty) c->faulty->shutdown();
     if (c && c->fd.valid()) ::shutdown(c->fd.get(), SHUT_RDWR);
   }
   cv_.notify_all();
@@ -123,6 +105,11 @@ void MultifdReceiver::finish(int timeout_ms) {
     });
   }
   shutdown();
+}
+
+void MultifdReceiver::main_channel_arrived() {
+  std::lock_guard<std::mutex> lk(mu_);
+  main_arrived_ = true;
 }
 
 void MultifdReceiver::fail(const std::string& text) {
@@ -190,6 +177,11 @@ Status MultifdReceiver::add_channel(Fd fd, std::span<const uint8_t, kInitPacketS
   auto c = std::make_unique<Channel>();
   c->id = *id;
   c->fd = std::move(fd);
+  if (auto f = opt_.faults.find(*id); f != opt_.faults.end()) {
+    // The initial packet was read when the connection was identified.
+    c->faulty =
+        make_faulty_channel(make_fd_channel(c->fd.get()), f->second, ECONNRESET, kInitPacketSize);
+  }
   c->decompressor = std::move(*dec);
   Channel* ch = c.get();
   channels_[*id] = std::move(c);
@@ -207,7 +199,17 @@ void MultifdReceiver::channel_main(Channel& c) {
       fail(st.error().desc);
       break;
     }
-    if (eof) break;  // 7.2: the end of a channel is no error by itself
+    if (eof) {
+      // 7.2: the end of a channel is no error by itself; the loader reports
+      // a missing SYNC. Without a loader yet, report it here.
+      bool orphaned;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        orphaned = !main_arrived_ && !quit_ && !failed_;
+      }
+      if (orphaned) fail(format("multifd %u: channel closed before its sync", c.id));
+      break;
+    }
     if (sync) {
       std::unique_lock<std::mutex> lk(mu_);
       c.synced++;
@@ -224,7 +226,8 @@ void MultifdReceiver::channel_main(Channel& c) {
 Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
   std::array<uint8_t, kHeaderSize> raw;
   std::string err;
-  int r = read_full(c.fd.get(), raw.data(), raw.size(), &err);
+  iovec hv{raw.data(), raw.size()};
+  int r = read_iov(c, &hv, 1, &err);
   {
     std::lock_guard<std::mutex> lk(mu_);
     // Woken by shutdown or another channel's failure: nothing to report.
@@ -243,14 +246,14 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
   *sync = h->flags & kFlagSync;
   uint32_t n = h->normal_pages;
   if (n == 0) return {};
-  const RamBlockView* block = nullptr;
-  for (const RamBlockView& b : opt_.blocks) {
-    if (b.idstr == h->ramblock) block = &b;
+  size_t bi = opt_.blocks.size();
+  for (size_t i = 0; i < opt_.blocks.size(); i++) {
+    if (opt_.blocks[i].idstr == h->ramblock) bi = i;
   }
-  if (!block || !block->host) {
+  if (bi == opt_.blocks.size() || !opt_.blocks[bi].host) {
     return generic_error(format("multifd: unknown ram block %s", h->ramblock.c_str()));
   }
-  std::array<uint8_t*, kPagesPerPacket> pages;
+  const RamBlockView* block = &opt_.blocks[bi];
   for (uint32_t i = 0; i < n; i++) {
     uint64_t off = h->offsets[i];
     // The whole page must lie inside the block (7.2 tests the start against
@@ -259,7 +262,6 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
       return generic_error(format("multifd: offset too long %" PRIu64 " (max %" PRIx64 ")", off,
                                   block->used_length));
     }
-    pages[i] = block->host + off;
   }
   uint32_t flags = h->flags & kCompressionMask;
   uint32_t expected = compression_flag(opt_.compression);
@@ -267,30 +269,21 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
     return generic_error(
         format("multifd %u: flags received %x flags expected %x", c.id, flags, expected));
   }
+  // Claimed only once the packet is known good: a page of this epoch that
+  // another channel (or an earlier packet) already wrote is read to scratch.
+  std::array<uint8_t*, kPagesPerPacket> pages;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t off = h->offsets[i];
+    pages[i] =
+        claims_.claim(bi, off / kTargetPageSize, c.touched) ? block->host + off : c.scratch.data();
+  }
   if (!c.decompressor) {
     // Raw pages, read straight into guest RAM.
     std::array<iovec, kPagesPerPacket> iov;
     for (uint32_t i = 0; i < n; i++) iov[i] = iovec{pages[i], kTargetPageSize};
-    iovec* v = iov.data();
-    int left = static_cast<int>(n);
-    while (left > 0) {
-      ssize_t got = readv(c.fd.get(), v, left);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        return generic_error(got == 0
-                                 ? std::string("Unexpected end-of-file before all bytes were read")
-                                 : std::string("Unable to read from socket: ") + strerror(errno));
-      }
-      while (left > 0 && static_cast<size_t>(got) >= v->iov_len) {
-        got -= static_cast<ssize_t>(v->iov_len);
-        v++;
-        left--;
-      }
-      if (left > 0) {
-        v->iov_base = static_cast<uint8_t*>(v->iov_base) + got;
-        v->iov_len -= static_cast<size_t>(got);
-      }
-    }
+    int rr = read_iov(c, iov.data(), static_cast<int>(n), &err);
+    if (rr == 0) return generic_error("Unexpected end-of-file before all bytes were read");
+    if (rr < 0) return generic_error(err);
   } else {
     if (h->next_packet_size > kMaxCompressedPayload) {
       // 7.2 would overrun its buffer here; refuse before allocating.
@@ -299,7 +292,8 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
     }
     c.buf.resize(h->next_packet_size);
     if (!c.buf.empty()) {
-      int rr = read_full(c.fd.get(), c.buf.data(), c.buf.size(), &err);
+      iovec bv{c.buf.data(), c.buf.size()};
+      int rr = read_iov(c, &bv, 1, &err);
       if (rr == 0) return generic_error("Unexpected end-of-file before all bytes were read");
       if (rr < 0) return generic_error(err);
     }
@@ -309,6 +303,35 @@ Status MultifdReceiver::receive_packet(Channel& c, bool* eof, bool* sync) {
   std::lock_guard<std::mutex> lk(mu_);
   c.pages += n;
   return {};
+}
+
+int MultifdReceiver::read_iov(Channel& c, iovec* v, int left, std::string* err) {
+  bool any = false;
+  while (left > 0) {
+    ssize_t got;
+    if (c.faulty) {
+      got = c.faulty->read(static_cast<uint8_t*>(v->iov_base), v->iov_len);
+      if (got < 0) {
+        errno = static_cast<int>(-got);
+        got = -1;
+      }
+    } else {
+      got = readv(c.fd.get(), v, left);
+    }
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      *err = std::string("Unable to read from socket: ") + strerror(errno);
+      return -1;
+    }
+    if (got == 0) {
+      if (!any) return 0;
+      *err = "Unexpected end-of-file before all bytes were read";
+      return -1;
+    }
+    any = true;
+    iov_consume(&v, &left, static_cast<size_t>(got));
+  }
+  return 1;
 }
 
 int MultifdReceiver::sync_main(int main_fd) {
@@ -354,6 +377,9 @@ int MultifdReceiver::sync_main(int main_fd) {
     }
     cv_.wait_for(lk, std::chrono::milliseconds(100));
   }
+  // Every channel is parked at its SYNC until released_ moves: the next
+  // epoch starts with no page claimed.
+  for (auto& c : channels_) PageClaims::reset(c->touched);
   released_ = round;
   cv_.notify_all();
   return 0;

@@ -5,13 +5,16 @@
 // A SYNC packet parks the thread until the loader, at the matching RAM EOS of
 // the main channel, has seen a SYNC from every channel (sync_main()) and
 // releases them all: pages sent before a sync are in RAM before the main
-// stream goes on.
+// stream goes on. Within an epoch a page is written by the first channel
+// that brings it (multifd_page_claims.h: a 7.2 source may send it twice).
 //
 // Errors (a bad packet, a read failure, a channel that ends or never comes
 // while the loader waits for it) are reported once through `on_error` with
 // 7.2's text where 7.2 has one; every thread then stops. shutdown() (cancel,
 // exit, the end of the migration) wakes every blocking point.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -24,8 +27,10 @@
 #include <thread>
 #include <vector>
 
+#include "migration/fault_channel.h"
 #include "migration/multifd_compress.h"
 #include "migration/multifd_packet.h"
+#include "migration/multifd_page_claims.h"
 #include "migration/ram_codec.h"
 #include "util/glib_ptr.h"
 
@@ -41,6 +46,9 @@ struct RecvOptions {
   // How long a hung-up main channel may wait for a channel that never
   // connected before the migration fails (its connection may still be queued).
   int missing_channel_grace_ms = 2000;
+  // x-migration-fault on channels: their reads after the initial packet go
+  // through a FaultyChannel (offsets count the initial packet's 64 bytes).
+  MultifdFaults faults;
 };
 
 class MultifdReceiver {
@@ -67,6 +75,11 @@ class MultifdReceiver {
   // SYNC; shutting the socket under it would make its write fail), at most
   // `timeout_ms`, then shutdown(). Nothing is reported any more.
   void finish(int timeout_ms);
+  // The main channel has been identified (its loader starts). Until then a
+  // channel that reaches end-of-file fails the migration at once: with no
+  // loader, nobody would wait for its SYNC and the destination would sit in
+  // inmigrate (a source cancelled before its first main-channel bytes left).
+  void main_channel_arrived();
   bool all_connected() const;
   // The error reported (set before anything can see the failure).
   std::optional<std::string> error() const;
@@ -77,8 +90,14 @@ class MultifdReceiver {
   struct Channel {
     unsigned id = 0;
     Fd fd;
+    // Set when faults are armed on this channel: every read goes through it
+    // (set before the thread starts; shut down under mu_ to end a stall).
+    std::unique_ptr<StreamChannel> faulty;
     std::unique_ptr<PageDecompressor> decompressor;
     std::vector<uint8_t> buf;  // compressed payload
+    // Where a page another channel already wrote this epoch is read to.
+    std::vector<uint8_t> scratch = std::vector<uint8_t>(kTargetPageSize);
+    PageClaims::Touched touched;  // this epoch's claims (reset by sync_main)
     std::thread thread;
     // Under MultifdReceiver::mu_:
     uint64_t synced = 0;  // SYNC packets received
@@ -88,11 +107,16 @@ class MultifdReceiver {
 
   void channel_main(Channel& c);
   Status receive_packet(Channel& c, bool* eof, bool* sync);
+  // Reads exactly iov's bytes (modified as it goes). 1: done; 0: the peer
+  // closed before the first byte; -1 with *err set: failure or a partial
+  // read (7.2's texts).
+  static int read_iov(Channel& c, iovec* iov, int count, std::string* err);
   void fail(const std::string& text);
   void wake_all_locked();
 
   RecvOptions opt_;
   std::function<void(const std::string&)> on_error_;
+  PageClaims claims_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Channel>> channels_;  // by id; null until connected
@@ -101,6 +125,7 @@ class MultifdReceiver {
   bool failed_ = false;
   bool quit_ = false;
   bool finishing_ = false;
+  bool main_arrived_ = false;
   std::optional<std::string> error_;
 };
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "util/iovec.h"
+
 namespace migemu::migration::multifd {
 
 namespace {
@@ -18,15 +20,7 @@ int writev_all(int fd, iovec* iov, int count) {
       if (errno == EINTR) continue;
       return -errno;
     }
-    while (count > 0 && static_cast<size_t>(n) >= iov->iov_len) {
-      n -= static_cast<ssize_t>(iov->iov_len);
-      iov++;
-      count--;
-    }
-    if (count > 0) {
-      iov->iov_base = static_cast<uint8_t*>(iov->iov_base) + n;
-      iov->iov_len -= static_cast<size_t>(n);
-    }
+    iov_consume(&iov, &count, static_cast<size_t>(n));
   }
   return 0;
 }
@@ -67,11 +61,23 @@ void MultifdSender::shutdown_all() {
     quit_ = true;
   }
   cv_.notify_all();
-  for (auto& c : channels_) {
-    c->queue.close();
-    std::lock_guard<std::mutex> lk(c->mu);
-    if (c->conn) c->conn->shutdown();
+  for (auto& c : channels_) shut(*c);
+}
+
+void MultifdSender::shut(Channel& c) {
+  c.queue.close();
+  std::lock_guard<std::mutex> lk(c.mu);
+  if (c.faulty) c.faulty->shutdown();
+  if (c.conn) c.conn->shutdown();
+}
+
+int MultifdSender::write_iov(Channel& c, int fd, iovec* iov, int count) {
+  if (!c.faulty) return writev_all(fd, iov, count);
+  for (int i = 0; i < count; i++) {
+    int r = c.faulty->write_all(static_cast<const uint8_t*>(iov[i].iov_base), iov[i].iov_len);
+    if (r < 0) return r;
   }
+  return 0;
 }
 
 void MultifdSender::fail(std::string text) {
@@ -81,11 +87,7 @@ void MultifdSender::fail(std::string text) {
   }
   cv_.notify_all();
   // One channel down stops them all (multifd_send_terminate_threads).
-  for (auto& c : channels_) {
-    c->queue.close();
-    std::lock_guard<std::mutex> lk(c->mu);
-    if (c->conn) c->conn->shutdown();
-  }
+  for (auto& c : channels_) shut(*c);
 }
 
 std::optional<std::string> MultifdSender::error() const {
@@ -110,12 +112,18 @@ void MultifdSender::channel_main(Channel& c) {
     std::lock_guard<std::mutex> lk(c.mu);
     c.conn = std::move(*conn);
     fd = c.conn->write_fd();
+    if (auto f = opt_.faults.find(c.id); f != opt_.faults.end()) {
+      c.faulty = migration::make_faulty_channel(migration::make_fd_channel(fd), f->second);
+    }
     // A cancel that came while connecting found nothing to shut down.
-    if (cancel_.cancelled() || c.queue.closed()) c.conn->shutdown();
+    if (cancel_.cancelled() || c.queue.closed()) {
+      if (c.faulty) c.faulty->shutdown();
+      c.conn->shutdown();
+    }
   }
   auto init = encode_init(InitPacket{opt_.uuid, static_cast<uint8_t>(c.id)});
   iovec iv{init.data(), init.size()};
-  if (int err = writev_all(fd, &iv, 1); err < 0) {
+  if (int err = write_iov(c, fd, &iv, 1); err < 0) {
     if (!cancel_.cancelled()) fail(std::string("Unable to write to socket: ") + strerror(-err));
     return;
   }
@@ -168,7 +176,7 @@ Status MultifdSender::send_job(Channel& c, int fd, Job& job) {
   }
   encode_header(h, header);
   iov[0] = iovec{header.data(), header.size()};
-  if (int err = writev_all(fd, iov.data(), n); err < 0) {
+  if (int err = write_iov(c, fd, iov.data(), n); err < 0) {
     return generic_error(std::string("Unable to write to socket: ") + strerror(-err));
   }
   return {};

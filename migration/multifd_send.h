@@ -14,6 +14,8 @@
 // queues, shuts the sockets down and joins every thread.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -24,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "migration/fault_channel.h"
 #include "migration/multifd_compress.h"
 #include "migration/multifd_packet.h"
 #include "migration/multifd_queue.h"
@@ -38,6 +41,9 @@ struct SendOptions {
   Compression compression = Compression::kNone;
   int level = 1;  // zlib or zstd level
   Uuid uuid{};    // the source VM's -uuid (zeros without one)
+  // x-migration-fault on channels: their bytes (initial packet included)
+  // go through a FaultyChannel.
+  MultifdFaults faults;
 };
 
 class MultifdSender {
@@ -74,8 +80,10 @@ class MultifdSender {
     explicit Channel(std::function<void()> on_pop) : queue(2, std::move(on_pop)) {}
     unsigned id = 0;
     BoundedQueue<Job> queue;
-    std::mutex mu;  // guards `conn` against the cancel hook
+    std::mutex mu;  // guards `conn` and `faulty` against the cancel hook
     std::optional<MigrationChannel> conn;
+    // Set when faults are armed on this channel: every write goes through it.
+    std::unique_ptr<StreamChannel> faulty;
     std::unique_ptr<PageCompressor> compressor;
     uint64_t syncs_written = 0;  // under MultifdSender::mu_
     std::thread thread;
@@ -83,6 +91,10 @@ class MultifdSender {
 
   void channel_main(Channel& c);
   Status send_job(Channel& c, int fd, Job& job);
+  // Writes every byte of `iov` (modified as it goes): 0 or -errno.
+  static int write_iov(Channel& c, int fd, iovec* iov, int count);
+  // Shuts the channel's connection down (and ends a fault's stall).
+  static void shut(Channel& c);
   void fail(std::string text);
   void shutdown_all();
   Status dispatch(Job& job);

@@ -52,11 +52,13 @@ std::string write_error_text(const MigrationUri& uri, int fd, const migration::Q
 
 OutgoingMigration::OutgoingMigration(MigrationState& owner, MigrationUri uri,
                                      std::optional<MigrationChannel> channel,
-                                     std::vector<migration::StreamFault> faults)
+                                     std::vector<migration::StreamFault> faults,
+                                     migration::MultifdFaults multifd_faults)
     : owner_(owner),
       uri_(std::move(uri)),
       channel_(std::move(channel)),
-      faults_(std::move(faults)) {
+      faults_(std::move(faults)),
+      multifd_faults_(std::move(multifd_faults)) {
   wake_all_ = cancel_.on_cancel([this] {
     {
       std::lock_guard<std::mutex> lk(switchover_mu_);
@@ -93,6 +95,7 @@ void OutgoingMigration::start() {
                   ? t.multifd_zstd_level
                   : t.multifd_zlib_level;
     o.uuid = t.uuid;
+    o.faults = std::move(multifd_faults_);
     multifd_opts_ = o;
   }
   // migrate_init: the expected downtime starts out as the downtime limit.

@@ -28,7 +28,8 @@ class OutgoingMigration {
   // `faults`: what the user armed for this migration (migration/faults.h).
   OutgoingMigration(MigrationState& owner, MigrationUri uri,
                     std::optional<MigrationChannel> channel,
-                    std::vector<migration::StreamFault> faults = {});
+                    std::vector<migration::StreamFault> faults = {},
+                    migration::MultifdFaults multifd_faults = {});
   ~OutgoingMigration();
 
   void start();
@@ -78,6 +79,7 @@ class OutgoingMigration {
   MigrationUri uri_;
   std::optional<MigrationChannel> channel_;
   std::vector<migration::StreamFault> faults_;
+  migration::MultifdFaults multifd_faults_;  // handed to the channels at start()
   std::mutex io_mu_;  // guards file_/rp_file_ being replaced while cancel() reads them
   std::unique_ptr<migration::QemuFile> file_;
   migration::RamSender ram_;

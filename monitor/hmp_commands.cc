@@ -379,7 +379,7 @@ constexpr HmpCommand kTable[] = {
      .id = kSystemReset},
     {.name = "x_migration_fault",
      .args_type = "side:s,action:s,params:s?",
-     .params = "source|destination action [offset=N,duration=MS,rate=BYTES]",
+     .params = "source|destination action [offset=N,duration=MS,rate=BYTES,channel=main|ID]",
      .help = "arm a fault on the next migration: drop, stall, throttle, corrupt, refuse-accept, "
              "delay-accept, clear (migemu)",
      .id = kXMigrationFault},

@@ -155,3 +155,116 @@ def test_hmp_twin(mig, src):
         "Error: Invalid parameter 'size'\r\n")
     info = migrate_ok(src, fresh_pair(mig, "dst1"))
     assert info["total-time"] >= 300, info
+
+
+# ---------------------------------------------------------------------------
+# faults on a multifd channel ("channel": N; offsets count that channel's
+# bytes from its 64-byte initial packet on)
+
+CHANNELS = 2
+
+
+def multifd_pair(mig, src, name):
+    """A fresh multifd destination; `src` gets the same settings."""
+    dst = mig.vm("migemu", name, incoming="defer", ram="32M")
+    for vm in (src, dst):
+        vm.set_caps(multifd=True)
+        vm.set_params(multifd_channels=CHANNELS, multifd_compression="none")
+    dst.uri = "unix:" + mig.path(name + ".sock")
+    dst.cmd("migrate-incoming", {"uri": dst.uri})
+    return dst
+
+
+def both_fail_within(src, dst, bound, error=None):
+    """The source fails within `bound` seconds with its guest running; the
+    destination's load fails (status 1) as well."""
+    n = len(src.events())
+    t0 = time.monotonic()
+    src.cmd("migrate", {"uri": dst.uri})
+    src.wait_migration_event("failed", timeout=bound, since=n)
+    assert time.monotonic() - t0 < bound
+    info = src.query_migrate()
+    if error:
+        assert info.get("error-desc") in error, info
+    assert src.run_state()["status"] == "running"
+    assert dst.wait_exit(bound) == 1, dst.stderr()
+    return dst.stderr()
+
+
+def test_multifd_source_drop_on_a_channel(mig, src):
+    dst = multifd_pair(mig, src, "dst1")
+    arm(src, "source", "drop", offset=100000, channel=1)  # inside its first data packet
+    err = both_fail_within(src, dst, 10, FAILED_WRITE)
+    # The source then closes every channel: whichever the destination finds
+    # cut first names the failure, as with a real cut.
+    assert ("Unexpected end-of-file before all bytes were read" in err
+            or "load of migration failed" in err), err
+    migrate_ok(src, multifd_pair(mig, src, "dst2"))
+
+
+def test_multifd_source_corrupt_a_channel_magic(mig, src):
+    dst = multifd_pair(mig, src, "dst1")
+    arm(src, "source", "corrupt", offset=1, channel=1)  # 0x22 of the initial packet's magic
+    err = both_fail_within(src, dst, 10)
+    assert ("failed to receive packet via multifd channel 0: multifd: received packet magic "
+            "11dd3344 expected 11223344") in err, err
+    migrate_ok(src, multifd_pair(mig, src, "dst2"))
+
+
+def test_multifd_source_stall_on_a_channel_then_cancel(mig, src):
+    dst = multifd_pair(mig, src, "dst1")
+    arm(src, "source", "stall", offset=64, duration=60000, channel=0)
+    n = len(src.events())
+    src.cmd("migrate", {"uri": dst.uri})
+    src.wait_migration_event("setup", since=n)
+    time.sleep(0.5)
+    assert src.query_migrate()["status"] in ("setup", "active")  # held by the stalled channel
+    t0 = time.monotonic()
+    src.cmd("migrate_cancel")
+    src.wait_migration_event("cancelled", timeout=5, since=n)
+    assert time.monotonic() - t0 < 2
+    assert src.run_state()["status"] == "running"
+    assert dst.wait_exit(10) == 1
+    migrate_ok(src, multifd_pair(mig, src, "dst2"))
+
+
+def test_multifd_destination_drop_on_a_channel(mig, src):
+    dst = multifd_pair(mig, src, "dst1")
+    arm(dst, "destination", "drop", offset=64 + 1344 + 10, channel=0)
+    err = both_fail_within(src, dst, 10, FAILED_WRITE)
+    assert "Unable to read from socket: Connection reset by peer" in err, err
+    migrate_ok(src, multifd_pair(mig, src, "dst2"))
+
+
+def test_multifd_destination_stall_on_a_channel_delays(mig, src):
+    dst = multifd_pair(mig, src, "dst1")
+    arm(dst, "destination", "stall", offset=64, duration=700, channel=1)
+    info = migrate_ok(src, dst)
+    assert info["total-time"] >= 700, info
+
+
+def test_multifd_fault_channel_arguments(mig, src):
+    def err(args):
+        r = src.cmd_raw("x-migration-fault", args)
+        assert "error" in r, r
+        return r["error"]["desc"]
+    assert err({"side": "destination", "action": "refuse-accept", "channel": 0}) == (
+        "Fault 'refuse-accept' applies to the main channel only")
+    assert err({"side": "source", "action": "drop", "channel": "other"}) == (
+        "Parameter 'channel' does not accept value 'other'")
+    assert err({"side": "source", "action": "drop", "channel": 256}) == (
+        "Parameter 'channel' expects uint8_t")
+    assert src.hmp_cmd("x_migration_fault source drop channel=x") == (
+        "Error: Parameter 'channel' does not accept value 'x'\r\n")
+    # "main" is the default; a channel the migration does not open is used
+    # up with it; HMP takes channel= too.
+    arm(src, "source", "drop", offset=0, channel=5)
+    assert src.hmp_cmd("x_migration_fault source stall offset=64,duration=400,channel=1") == ""
+    info = migrate_ok(src, multifd_pair(mig, src, "dst1"))
+    assert info["total-time"] >= 400, info
+    src.cmd("cont")  # out of postmigrate, to migrate again
+    arm(src, "source", "stall", offset=0, duration=300, channel="main")
+    info = migrate_ok(src, multifd_pair(mig, src, "dst2"))
+    assert info["total-time"] >= 300, info
+    src.cmd("cont")
+    migrate_ok(src, multifd_pair(mig, src, "dst3"))

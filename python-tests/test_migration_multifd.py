@@ -17,6 +17,7 @@ import time
 import pytest
 
 from differential import free_tcp_port
+from launcher import Instance
 from migration_helpers import (PAGE, MiB, check_dest_events, check_source_events, event_tokens,
                                files_equal, fill_pattern, mig)  # noqa: F401  (fixture)
 
@@ -324,6 +325,107 @@ def test_multifd_dest_connection_that_never_sends(mig):
     idle.close()
 
 
+# The same failures, 100 destination processes each (a failed load ends
+# the process with status 1, as in 7.2). Started without a monitor, the
+# capability from the command line, several at a time.
+
+DEST_RAM = 16 * MiB
+DEST_ARGS = ["-M", "none,memory-backend=mem", "-object",
+             "memory-backend-ram,id=mem,size=%d" % DEST_RAM, "-nodefaults", "-display", "none",
+             "-global", "migration.x-multifd=on", "-incoming", "unix:in.sock"]
+
+
+def garbage(connect):
+    s = connect()
+    s.sendall(b"GARBAGE!" * 8)
+    return [s], ("failed to receive packet via multifd channel 0: multifd: received packet "
+                 "magic 47415242 expected 11223344")
+
+
+def duplicate_id(connect):
+    m = connect()
+    m.sendall(main_prefix(DEST_RAM))
+    a = connect()
+    a.sendall(init_packet(0))
+    b = connect()
+    b.sendall(init_packet(0))
+    return [m, a, b], "multifd: received id '0' already setup'"
+
+
+def never_connects(connect):
+    m = connect()
+    m.sendall(main_prefix(DEST_RAM))
+    a = connect()
+    a.sendall(init_packet(0) + packet_header(1, 0))
+    time.sleep(0.1)
+    m.close()
+    return [a], "multifd 1: channel never connected"
+
+
+def dies_mid_stream(connect):
+    m = connect()
+    m.sendall(main_prefix(DEST_RAM))
+    a = connect()
+    b = connect()
+    b.sendall(init_packet(1))
+    a.sendall(init_packet(0) + packet_header(0, 2, offsets=(0, PAGE), next_size=2 * PAGE)
+              + b"x" * PAGE)
+    time.sleep(0.05)
+    a.close()
+    return [m, b], "Unexpected end-of-file before all bytes were read"
+
+
+def fail_one_destination(binary, script, bound=5.0):
+    """Runs ``script`` against a fresh destination; None if it exited with
+    status 1 and the expected text within ``bound`` seconds, else why not."""
+    inst = Instance(binary, DEST_ARGS)
+    socks = []
+    try:
+        inst.start()
+        path = inst.wait_for_path("in.sock")
+
+        def connect():
+            # The socket file exists from bind(), a moment before listen().
+            deadline = time.monotonic() + 5
+            while True:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                socks.append(s)
+                s.settimeout(5)
+                try:
+                    s.connect(path)
+                    return s
+                except ConnectionRefusedError:
+                    if socks[:-1] or time.monotonic() > deadline:
+                        raise
+                    socks.pop().close()
+                    time.sleep(0.005)
+        _, text = script(connect)
+        t0 = time.monotonic()
+        rc = inst.wait(bound + 2)
+        took = time.monotonic() - t0
+        err = inst.stderr().decode(errors="replace")
+        if rc != 1 or took >= bound or text not in err:
+            return "%s: status %s after %.1fs, stderr %r" % (script.__name__, rc, took, err)
+        return None
+    finally:
+        for s in socks:
+            s.close()
+        inst.cleanup()
+
+
+@pytest.mark.sanitizer_slow
+def test_multifd_dest_failures_100x(bins):
+    """Issue 8: garbage, a duplicate channel id, a channel that never
+    connects and one that dies mid-packet, 100 destinations each: every
+    one exits with status 1 and 7.2's text within seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+    scripts = [garbage, duplicate_id, never_connects, dies_mid_stream] * 100
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        problems = [p for p in pool.map(lambda sc: fail_one_destination(bins.migemu, sc), scripts)
+                    if p]
+    assert not problems, "%d of %d: %s" % (len(problems), len(scripts), problems[:5])
+
+
 # ---------------------------------------------------------------------------
 # a broken destination: the migemu source fails cleanly, repeatedly
 
@@ -338,6 +440,7 @@ class FakeDestination:
         self.path = path
         self.mode = mode
         self.conns = []
+        self.done = threading.Event()
         self.ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ls.bind(path)
         self.ls.listen(16)
@@ -369,7 +472,7 @@ class FakeDestination:
                 chans[0].close()
                 self.drain(chans[1])
             else:
-                time.sleep(60)
+                self.done.wait(60)
         except OSError:
             pass
 
@@ -382,26 +485,32 @@ class FakeDestination:
             pass
 
     def close(self):
+        self.done.set()
         for c in self.conns + [self.ls]:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 c.close()
             except OSError:
                 pass
+        self.t.join(5)
         if os.path.exists(self.path):
             os.unlink(self.path)
 
 
-@pytest.mark.parametrize("mode", ["refuse", "die", "stall"])
-def test_multifd_source_broken_destination(mig, mode):
-    """The source fails (or, stalled, is cancelled) within seconds, the guest
-    keeps running, and every thread and fd of the attempt is gone: the same
-    counts after each of several attempts in one process."""
-    src = mig.vm("migemu", "src")
+def break_source(mig, mode, rounds):
+    """``rounds`` migrations of one migemu source to FakeDestination(mode):
+    each fails (or, stalled, is cancelled) within seconds with the guest
+    running; afterwards the process has the fd and thread counts it had
+    after the first round (the kept migration object holds its canceller)."""
+    src = mig.vm("migemu", "src", ram="16M")
     enable_multifd(src, 2, "none")
     src.set_params(max_bandwidth=0)
     fill_pattern(src.memfile, src.ram, seed=9)
     baseline = None
-    for i in range(4):
+    for i in range(rounds):
         path = mig.path("fake%d.sock" % i)
         fake = FakeDestination(path, mode)
         n = len(src.events())
@@ -409,7 +518,7 @@ def test_multifd_source_broken_destination(mig, mode):
         src.cmd("migrate", {"uri": "unix:" + path})
         if mode == "stall":
             src.wait_migration_event("active", since=n)
-            time.sleep(0.3)
+            time.sleep(0.05 if rounds > 10 else 0.3)
             t0 = time.monotonic()
             src.cmd("migrate_cancel")
             src.wait_migration_event("cancelled", since=n, timeout=5)
@@ -428,6 +537,31 @@ def test_multifd_source_broken_destination(mig, mode):
             baseline = proc_counts(src)
         else:
             settle_counts(src, baseline)
+    # and the next migration still works
+    dst = mig.vm("migemu", "dst", ram="16M", incoming="defer")
+    enable_multifd(dst, 2, "none")
+    n = len(src.events())
+    src.cmd("migrate", {"uri": listen(dst, mig, "unix")})
+    src.wait_source_completed(since=n)
+    dst.wait_migration_event("completed", timeout=30)
+    assert src.digest() == dst.digest()
+
+
+@pytest.mark.parametrize("mode", ["refuse", "die", "stall"])
+def test_multifd_source_broken_destination(mig, mode):
+    """The source fails (or, stalled, is cancelled) within seconds, the guest
+    keeps running, and every thread and fd of the attempt is gone: the same
+    counts after each of several attempts in one process."""
+    break_source(mig, mode, 4)
+
+
+@pytest.mark.sanitizer_slow
+@pytest.mark.parametrize("mode", ["refuse", "die", "stall"])
+def test_multifd_source_broken_destination_100x(mig, mode):
+    """Issue 8: a channel that never connects (refuse), dies mid-stream
+    (die) or stalls (then cancel), 100 times against one source process:
+    bounded time each, and the same fd and thread counts at the end."""
+    break_source(mig, mode, 100)
 
 
 def test_multifd_cancel_migemu_to_migemu(mig):

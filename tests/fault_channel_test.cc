@@ -39,6 +39,25 @@ TEST(FaultChannel, CorruptInvertsOneByteAcrossWrites) {
   EXPECT_EQ(data[1000], static_cast<uint8_t>(1000 * 7));  // the caller's buffer is untouched
 }
 
+// A multifd channel's faults count from its initial packet, which the
+// destination read before the faulty channel existed.
+TEST(FaultChannel, StartPositionShiftsTheOffsets) {
+  std::vector<uint8_t> sink;
+  auto ch = make_faulty_channel(make_memory_writer(&sink),
+                                {{Kind::kCorrupt, 10, 0, 0}, {Kind::kCorrupt, 100, 0, 0}},
+                                ECONNRESET, 64);
+  auto data = pattern(100);
+  ASSERT_EQ(ch->write_all(data.data(), data.size()), 0);
+  ASSERT_EQ(sink.size(), data.size());
+  for (size_t i = 0; i < data.size(); i++) {
+    // offset 10 had already gone by; offset 100 is byte 36 of this stream
+    EXPECT_EQ(sink[i], i == 36 ? static_cast<uint8_t>(data[i] ^ 0xFF) : data[i]) << i;
+  }
+  auto drop =
+      make_faulty_channel(make_memory_writer(&sink), {{Kind::kDrop, 0, 0, 0}}, ECONNRESET, 64);
+  EXPECT_EQ(drop->write_all(data.data(), 1), -ECONNRESET);  // due at once
+}
+
 TEST(FaultChannel, CorruptOnReads) {
   auto data = pattern(5000);
   auto ch = make_faulty_channel(make_memory_reader(data), {{Kind::kCorrupt, 4096, 0, 0}});

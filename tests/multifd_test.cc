@@ -14,6 +14,7 @@
 #include "migration/multifd_compress.h"
 #include "migration/multifd_packet.h"
 #include "migration/multifd_queue.h"
+#include "util/iovec.h"
 
 namespace migemu::migration::multifd {
 namespace {
@@ -196,6 +197,29 @@ TEST(MultifdCompressionNone, NoObjects) {
   EXPECT_EQ(compression_flag(Compression::kNone), 0u);
   EXPECT_EQ(compression_flag(Compression::kZlib), kFlagZlib);
   EXPECT_EQ(compression_flag(Compression::kZstd), kFlagZstd);
+}
+
+// The readv/writev loops of the channels go on from where a short transfer
+// stopped.
+TEST(MultifdIov, ConsumeSkipsDoneEntriesAndShortensAPartialOne) {
+  uint8_t a[10], b[20], c[30];
+  iovec v[3] = {{a, sizeof a}, {b, sizeof b}, {c, sizeof c}};
+  iovec* p = v;
+  int n = 3;
+  iov_consume(&p, &n, 0);
+  EXPECT_EQ(p, v);
+  EXPECT_EQ(n, 3);
+  iov_consume(&p, &n, 15);  // all of a, 5 bytes of b
+  EXPECT_EQ(p, v + 1);
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(p->iov_base, b + 5);
+  EXPECT_EQ(p->iov_len, 15u);
+  iov_consume(&p, &n, 15);  // exactly the rest of b
+  EXPECT_EQ(p, v + 2);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(p->iov_base, c);
+  iov_consume(&p, &n, 30);
+  EXPECT_EQ(n, 0);
 }
 
 TEST(MultifdQueue, BoundedFifo) {
