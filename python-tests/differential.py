@@ -14,6 +14,7 @@ connection closes early, what was received is recorded together with a
 (QEMU) session that does not complete is reported as a *test bug*.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -303,6 +304,19 @@ def _addr(inst, sockname):
     if isinstance(sockname, int):
         return ("127.0.0.1", sockname)
     return os.path.join(inst.dir, sockname)
+
+
+def qmp_cmd(cmd, **args):
+    """One QMP command as the bytes a session script sends."""
+    m = {"execute": cmd}
+    if args:
+        m["arguments"] = args
+    return json.dumps(m).encode()
+
+
+def hmp_cmd(line, **extra):
+    """human-monitor-command for an HMP line (extra: e.g. cpu-index)."""
+    return qmp_cmd("human-monitor-command", **{"command-line": line}, **extra)
 
 
 def free_tcp_port():

@@ -12,13 +12,12 @@ and every property of a vCPU (qom-list, and qom-get of each readable one)
 for several CPU models.
 """
 
-import json
 import os
 import re
 
 import pytest
 
-from differential import unix_server
+from differential import unix_server, hmp_cmd, qmp_cmd
 from launcher import Instance
 from monclient import QMPClient, connect_unix
 
@@ -26,15 +25,8 @@ PC_ARGS = ["-S", "-machine", "pc-i440fx-7.2,usb=off", "-accel", "tcg", "-m", "12
            "-display", "none", "-nodefaults", "-no-user-config"]
 
 
-def q(cmd, **args):
-    m = {"execute": cmd}
-    if args:
-        m["arguments"] = args
-    return json.dumps(m).encode()
-
-
-def hmc(line, **extra):
-    return q("human-monitor-command", **{"command-line": line}, **extra)
+q = qmp_cmd
+hmc = hmp_cmd
 
 
 def test_chardevs_and_peripherals(differ):

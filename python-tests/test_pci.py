@@ -9,11 +9,10 @@ unmapped and every interrupt line 0, in QEMU as in migemu (which never runs
 firmware; docs/qom-model.md says what a BIOS would change).
 """
 
-import json
 
 import pytest
 
-from differential import unix_server
+from differential import unix_server, hmp_cmd, qmp_cmd
 from launcher import Instance
 from monclient import QMPClient, connect_unix
 
@@ -26,15 +25,8 @@ LIBVIRT_ARGS = ["-S", "-no-user-config", "-nodefaults", "-accel", "tcg", "-cpu",
                 "-device", '{"driver":"isa-serial","chardev":"charserial0","id":"serial0","index":0}']
 
 
-def q(cmd, **args):
-    m = {"execute": cmd}
-    if args:
-        m["arguments"] = args
-    return json.dumps(m).encode()
-
-
-def hmc(line, **extra):
-    return q("human-monitor-command", **{"command-line": line}, **extra)
+q = qmp_cmd
+hmc = hmp_cmd
 
 
 def _pci_session(s, *args):
