@@ -232,7 +232,12 @@ def test_multifd_destination_drop_on_a_channel(mig, src):
     dst = multifd_pair(mig, src, "dst1")
     arm(dst, "destination", "drop", offset=64 + 1344 + 10, channel=0)
     err = both_fail_within(src, dst, 10, FAILED_WRITE)
-    assert "Unable to read from socket: Connection reset by peer" in err, err
+    # The channel's reset, or, when the source's reaction (closing every
+    # channel) reaches the loader first, the main channel's end of file: the
+    # destination reports whichever failure it saw first (slow ASan runs
+    # show the second).
+    assert ("Unable to read from socket: Connection reset by peer" in err or
+            "Unexpected end-of-file before all bytes were read" in err), err
     migrate_ok(src, multifd_pair(mig, src, "dst2"))
 
 
