@@ -51,12 +51,6 @@ class Host:
             raise AssertionError("libvirt-setup start failed:\n" + r.stdout + r.stderr)
         self.uri = subprocess.run([SETUP, "tcp-uri", root], check=True, capture_output=True,
                                   text=True).stdout.strip()
-        # libvirtd -d returns once its unix socket exists; the TCP listener
-        # comes up with it, but give it a moment on a loaded machine.
-        for _ in range(100):
-            if self.virsh("uri", check=False).returncode == 0:
-                break
-            time.sleep(0.1)
 
     def virsh(self, *args, check=True, timeout=120):
         r = subprocess.run(["virsh", "-c", self.uri] + list(args), capture_output=True,
