@@ -83,6 +83,16 @@ def _destroy_all(uri):
         conn.close()
 
 
+def _remove(conn, name):
+    """Destroy (if running) and undefine a test's domain, with any managed
+    save image it left."""
+    import libvirt
+    d = conn.lookupByName(name)
+    if d.isActive():
+        d.destroy()
+    d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+
+
 @pytest.fixture
 def conn(daemon):
     import libvirt
@@ -257,10 +267,7 @@ def test_domain_lifecycle(daemon, bins, which):
     finally:
         if conn is None:
             conn = libvirt.open(daemon.uri)
-        d = conn.lookupByName(name)
-        if d.isActive():
-            d.destroy()
-        d.undefine()
+        _remove(conn, name)
         conn.close()
 
 
@@ -293,10 +300,7 @@ def test_save_under_an_armed_fault_fails_then_save_and_restore_work(daemon, bins
     except libvirt.libvirtError as e:
         raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
     finally:
-        d = conn.lookupByName("mt-save")
-        if d.isActive():
-            d.destroy()
-        d.undefine()
+        _remove(conn, "mt-save")
         conn.close()
         if os.path.exists(path):
             os.unlink(path)
@@ -334,10 +338,7 @@ def test_managedsave_then_start_and_migration_tunables(daemon, bins):
     except libvirt.libvirtError as e:
         raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
     finally:
-        d = conn.lookupByName("mt-msave")
-        if d.isActive():
-            d.destroy()
-        d.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE)
+        _remove(conn, "mt-msave")
         conn.close()
 
 
@@ -390,10 +391,7 @@ def test_dump_memory_only(daemon, bins):
     except libvirt.libvirtError as e:
         raise AssertionError("%s\n--- libvirtd log ---\n%s" % (e, daemon.log_tail())) from e
     finally:
-        d = conn.lookupByName("mt-dump")
-        if d.isActive():
-            d.destroy()
-        d.undefine()
+        _remove(conn, "mt-dump")
         conn.close()
         if os.path.exists(path):
             os.unlink(path)
