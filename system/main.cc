@@ -160,6 +160,11 @@ int run(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   // Termination signals are taken from a signalfd on the main loop; block
   // them before any thread exists so that every thread inherits the mask.
+  // QEMU installs handlers for them, so they end it even when it was started
+  // with them ignored (nohup, `&` in a script): an ignored signal would never
+  // reach the signalfd, so take them back to their default first. An exec:
+  // child then starts with them at their default, as QEMU's does.
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) signal(sig, SIG_DFL);
   sigprocmask(SIG_BLOCK, &termination_signals(), nullptr);
 
   Daemonizer daemon;
