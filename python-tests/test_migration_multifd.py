@@ -147,7 +147,12 @@ def test_multifd_interop(mig, direction, compression):
         assert r == {"return": {}}, r
         vm.read_to_eof()
         assert vm.wait_exit(10) == 0
-        assert vm.stderr() == "", vm.stderr()
+        allowed = [""]
+        if vm is src and a == "qemu":
+            # 7.2's cleanup can shut a channel under its own trailing empty
+            # packet after `completed` (docs/multifd.md, Packets): QEMU's race.
+            allowed.append("qemu-system-x86_64: Unable to write to socket: Broken pipe\n")
+        assert vm.stderr() in allowed, vm.stderr()
 
 
 # ---------------------------------------------------------------------------
