@@ -242,6 +242,11 @@ Status OutgoingMigration::setup() {
   // Only after the log was cleared: a page that is still untouched now and
   // written later is in the next sync, so its stale ZERO record is replaced.
   for (RamBlock* b : mem.blocks()) known_zero_.push_back(b->known_zero_bitmap());
+  // known_zero_ is complete: the prefaulters keep pointers into it.
+  for (size_t i = 0; i < views_.size(); i++) {
+    prefault_.emplace_back(views_[i].host, views_[i].used_length, &known_zero_[i],
+                           mem.blocks()[i]->file_backed());
+  }
   last_sync_us_ = now_us();
   dirty_sync_count_.store(1);
   remaining_bytes_.store(dirty_pages_ * kTargetPageSize);
@@ -353,16 +358,17 @@ Status OutgoingMigration::send_dirty_pages(bool unlimited) {
       // Never written: a ZERO record on the main channel, the page unread.
       zero[w] &= ~bit;
       ram_.write_zero_page(*file_, views_[cursor_block_], page * kTargetPageSize);
-    } else if (multifd_) {
-      // 7.2: zero pages go on the main channel, the others to a channel.
+    } else {
       const migration::RamBlockView& v = views_[cursor_block_];
-      if (!ram_.write_zero_page_if_zero(*file_, v, page * kTargetPageSize)) {
+      prefault_[cursor_block_].before(page * kTargetPageSize);
+      if (!multifd_) {
+        ram_.write_page(*file_, v, page * kTargetPageSize);
+      } else if (!ram_.write_zero_page_if_zero(*file_, v, page * kTargetPageSize)) {
+        // 7.2: zero pages go on the main channel, the others to a channel.
         MIGEMU_TRY(multifd_->queue_page(v, page * kTargetPageSize));
         ram_.count_multifd_page();
         account_multifd();
       }
-    } else {
-      ram_.write_page(*file_, views_[cursor_block_], page * kTargetPageSize);
     }
     if (file_->error()) return generic_error(write_error_text(uri_, channel_->write_fd(), *file_));
     sent++;

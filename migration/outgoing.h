@@ -16,6 +16,7 @@
 #include "migration/multifd_send.h"
 #include "migration/qemu_file.h"
 #include "migration/ram_codec.h"
+#include "migration/ram_prefault.h"
 #include "migration/transport.h"
 #include "util/canceller.h"
 
@@ -90,6 +91,7 @@ class OutgoingMigration {
   // ZERO records without being read, which would allocate them; a bit is
   // dropped once its page was sent, and a later write shows in the dirty log.
   std::vector<std::vector<uint64_t>> known_zero_;
+  std::vector<migration::RamPrefault> prefault_;  // per block (file-backed only)
   uint64_t dirty_pages_ = 0;
   size_t cursor_block_ = 0;
   uint64_t cursor_page_ = 0;

@@ -10,11 +10,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "util/glib_ptr.h"
+#include "util/iovec.h"
 
 namespace migemu::migration {
+
+int StreamChannel::writev_all(iovec* iov, int count) {
+  for (int i = 0; i < count; i++) {
+    int r = write_all(static_cast<const uint8_t*>(iov[i].iov_base), iov[i].iov_len);
+    if (r < 0) return r;
+  }
+  return 0;
+}
 
 namespace {
 
@@ -49,6 +59,33 @@ class FdChannel final : public StreamChannel {
       if (r > 0) {
         buf += r;
         n -= static_cast<size_t>(r);
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        int w = wait(POLLOUT);
+        if (w < 0) return w;
+        continue;
+      }
+      return r < 0 ? -errno : -EIO;
+    }
+    return 0;
+  }
+
+  int writev_all(iovec* iov, int count) override {
+    while (count > 0) {
+      if (stopped_.load(std::memory_order_acquire)) return -EIO;
+      ssize_t r;
+      if (is_socket_) {
+        msghdr m{};
+        m.msg_iov = iov;
+        m.msg_iovlen = static_cast<size_t>(std::min(count, IOV_MAX));
+        r = ::sendmsg(fd_, &m, MSG_NOSIGNAL);
+      } else {
+        r = ::writev(fd_, iov, std::min(count, IOV_MAX));
+      }
+      if (r > 0) {
+        iov_consume(&iov, &count, static_cast<size_t>(r));
         continue;
       }
       if (r < 0 && errno == EINTR) continue;
@@ -174,7 +211,9 @@ std::unique_ptr<StreamChannel> make_prefixed_channel(std::vector<uint8_t> prefix
 // ------------------------------------------------------------------ QemuFile
 
 QemuFile::QemuFile(std::unique_ptr<StreamChannel> channel, Mode mode)
-    : channel_(std::move(channel)), mode_(mode), buf_(kBufferSize) {}
+    : channel_(std::move(channel)),
+      mode_(mode),
+      buf_(mode == Mode::kRead ? kReadBufferSize : kBufferSize) {}
 
 QemuFile::~QemuFile() {
   if (is_writable()) flush();
@@ -197,25 +236,40 @@ bool QemuFile::rate_limit_exceeded() const {
 }
 
 uint64_t QemuFile::bytes_queued() const {
-  return bytes_transferred() + (is_writable() ? size_ : 0);
+  return bytes_transferred() + (is_writable() ? pending_ : 0);
 }
 
 // ---- writing
 
 void QemuFile::flush() {
-  if (!is_writable() || size_ == 0) return;
+  if (!is_writable() || pending_ == 0) return;
   if (shutdown_requested()) set_error(-EIO);
   if (last_error_ == 0) {
-    int r = channel_->write_all(buf_.data(), size_);
+    int r = channel_->writev_all(pieces_.data(), static_cast<int>(pieces_.size()));
     if (r < 0) {
       // QEMU reports -EIO but keeps the channel's own error for the message.
       if (io_errno_ == 0) io_errno_ = -r;
       set_error(-EIO);
     } else {
-      transferred_.fetch_add(size_, std::memory_order_relaxed);
+      transferred_.fetch_add(pending_, std::memory_order_relaxed);
     }
   }
+  pieces_.clear();
   size_ = 0;
+  pending_ = 0;
+  referenced_ = 0;
+}
+
+void QemuFile::push_piece(const uint8_t* p, size_t len) {
+  // Right after the previous piece (puts into buf_ in a row, adjacent
+  // pages): the same piece.
+  if (!pieces_.empty() &&
+      static_cast<const uint8_t*>(pieces_.back().iov_base) + pieces_.back().iov_len == p) {
+    pieces_.back().iov_len += len;
+  } else {
+    pieces_.push_back(iovec{const_cast<uint8_t*>(p), len});
+  }
+  pending_ += len;
 }
 
 void QemuFile::put_buffer(const uint8_t* data, size_t len) {
@@ -224,14 +278,23 @@ void QemuFile::put_buffer(const uint8_t* data, size_t len) {
   while (len > 0) {
     size_t k = std::min(len, kBufferSize - size_);
     std::memcpy(buf_.data() + size_, data, k);
+    push_piece(buf_.data() + size_, k);
     size_ += k;
     data += k;
     len -= k;
-    if (size_ == kBufferSize) {
+    if (size_ == kBufferSize || pieces_.size() >= kMaxPieces) {
       flush();
       if (last_error_) return;
     }
   }
+}
+
+void QemuFile::put_buffer_ref(const uint8_t* data, size_t len) {
+  if (last_error_) return;
+  rate_limit_used_ += static_cast<int64_t>(len);
+  push_piece(data, len);
+  referenced_ += len;
+  if (pieces_.size() >= kMaxPieces || referenced_ >= kMaxReferenced) flush();
 }
 
 void QemuFile::put_byte(uint8_t v) {
@@ -278,7 +341,7 @@ size_t QemuFile::fill(size_t want) {
       set_error(-EIO);
       break;
     }
-    ssize_t r = channel_->read(buf_.data() + size_, kBufferSize - size_);
+    ssize_t r = channel_->read(buf_.data() + size_, buf_.size() - size_);
     if (r > 0) {
       size_ += static_cast<size_t>(r);
       transferred_.fetch_add(static_cast<uint64_t>(r), std::memory_order_relaxed);

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <atomic>
 #include <cstddef>
@@ -39,6 +40,11 @@ class StreamChannel {
   virtual ssize_t read(uint8_t* buf, size_t n) = 0;
   // Writes all n bytes: returns 0 or -errno.
   virtual int write_all(const uint8_t* buf, size_t n) = 0;
+  // Writes every byte of iov[0..count) in order: returns 0 or -errno; the
+  // array may be modified. The default writes piece by piece with write_all
+  // (which keeps byte-counting wrappers such as faults exact); fd channels
+  // gather a whole batch into one system call.
+  virtual int writev_all(iovec* iov, int count);
   // Makes blocked and later I/O fail promptly. Thread-safe, idempotent.
   virtual void shutdown() = 0;
 };
@@ -60,6 +66,9 @@ std::unique_ptr<StreamChannel> make_prefixed_channel(std::vector<uint8_t> prefix
 class QemuFile {
  public:
   static constexpr size_t kBufferSize = 32768;  // QEMU's IO_BUF_SIZE
+  // A reader's buffer is larger: every read() is a system call and a
+  // wake-up of the destination, and 32 KiB is only 8 pages.
+  static constexpr size_t kReadBufferSize = 256 * 1024;
 
   enum class Mode { kRead, kWrite };
   QemuFile(std::unique_ptr<StreamChannel> channel, Mode mode);
@@ -98,6 +107,14 @@ class QemuFile {
   void put_buffer(std::string_view s) {
     put_buffer(reinterpret_cast<const uint8_t*>(s.data()), s.size());
   }
+  // Like put_buffer, without copying: the bytes are read when the batch is
+  // written out (the next flush; a full batch flushes), so they must stay
+  // mapped and owned until then. For guest pages, which stay mapped for the
+  // whole migration: copying each page into the buffer before the kernel
+  // copies it again was a third of the source's time (docs/datapath.md). A
+  // page that changes before the flush is dirty again and sent again, so
+  // what leaves is at least as new as what was checked.
+  void put_buffer_ref(const uint8_t* data, size_t len);
   // u8 length + bytes (no NUL); `s` must be at most 255 bytes.
   void put_counted_string(std::string_view s);
   // Writes out what is buffered (blocking). Sets -EIO-style errors on failure.
@@ -147,12 +164,22 @@ class QemuFile {
  private:
   // Makes at least `want` bytes available after pos_ (fewer on end/error).
   size_t fill(size_t want);
+  // Writer: queues len bytes at p as the next piece of output.
+  void push_piece(const uint8_t* p, size_t len);
+
+  // Writer: what the next flush writes, in order: pieces of buf_ (small
+  // puts, copied) and referenced bytes (put_buffer_ref).
+  static constexpr size_t kMaxPieces = 512;          // below IOV_MAX
+  static constexpr size_t kMaxReferenced = 1 << 20;  // bytes per batch
+  std::vector<iovec> pieces_;
+  size_t pending_ = 0;     // bytes in pieces_
+  size_t referenced_ = 0;  // of which not in buf_
 
   std::unique_ptr<StreamChannel> channel_;
   Mode mode_;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;   // reader: next byte; writer: unused
-  size_t size_ = 0;  // reader: valid bytes; writer: buffered bytes
+  size_t size_ = 0;  // reader: valid bytes; writer: bytes used in buf_
   int last_error_ = 0;
   int io_errno_ = 0;
   std::atomic<bool> shutdown_{false};

@@ -172,7 +172,9 @@ void RamSender::write_zero_page(QemuFile& f, const RamBlockView& block, uint64_t
 void RamSender::write_normal_page(QemuFile& f, const RamBlockView& block, uint64_t offset) {
   assert(offset % kTargetPageSize == 0 && offset + kTargetPageSize <= block.used_length);
   page_header(f, block, offset | ram_flag::kPage);
-  f.put_buffer(block.host + offset, kTargetPageSize);
+  // By reference: guest RAM stays mapped for the whole migration (the
+  // kernel copies the page once, at the flush; QemuFile::put_buffer_ref).
+  f.put_buffer_ref(block.host + offset, kTargetPageSize);
   account(kTargetPageSize);
   normal_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -173,6 +173,15 @@ Result<MigrationChannel> connect_outgoing(const MigrationUri& uri, const Cancell
       break;
     case MigrationUri::Kind::Unix:
       fd = unix_connect(UnixAddress{uri.path, false, true}, cancel);
+      if (fd.ok()) {
+        // A unix stream socket holds at most SO_SNDBUF bytes in flight (208
+        // KiB by default, ~50 pages), after which the sender sleeps until
+        // the receiver has read them: both ends spent a third of a migration
+        // waking each other up (docs/datapath.md). The kernel caps this at
+        // wmem_max; TCP tunes its own buffers and is left alone.
+        constexpr int kUnixSendBuffer = 2 << 20;
+        setsockopt(fd->get(), SOL_SOCKET, SO_SNDBUF, &kUnixSendBuffer, sizeof kUnixSendBuffer);
+      }
       break;
     case MigrationUri::Kind::Exec:
       return spawn_exec(uri.command);
