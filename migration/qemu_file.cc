@@ -53,23 +53,8 @@ class FdChannel final : public StreamChannel {
   }
 
   int write_all(const uint8_t* buf, size_t n) override {
-    while (n > 0) {
-      if (stopped_.load(std::memory_order_acquire)) return -EIO;
-      ssize_t r = is_socket_ ? ::send(fd_, buf, n, MSG_NOSIGNAL) : ::write(fd_, buf, n);
-      if (r > 0) {
-        buf += r;
-        n -= static_cast<size_t>(r);
-        continue;
-      }
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        int w = wait(POLLOUT);
-        if (w < 0) return w;
-        continue;
-      }
-      return r < 0 ? -errno : -EIO;
-    }
-    return 0;
+    iovec one{const_cast<uint8_t*>(buf), n};
+    return writev_all(&one, 1);
   }
 
   int writev_all(iovec* iov, int count) override {
