@@ -14,6 +14,7 @@
 #include "migration/faults.h"
 #include "migration/options.h"
 #include "migration/savevm.h"
+#include "migration/stream_threads.h"
 #include "qapi/qapi-events.h"
 #include "system/guest_memory.h"
 #include "system/runstate.h"
@@ -305,6 +306,8 @@ void IncomingMigration::run() {
                                            migration::make_fd_channel(channel_->read_fd())),
           std::move(stream_faults_)),
       migration::QemuFile::Mode::kRead);
+  // Receiving overlaps with loading (parsing, storing pages) on another core.
+  if (migration::stream_threads_enabled()) file->enable_read_ahead();
   std::unique_ptr<migration::QemuFile> rp;
   std::mutex rp_mu;  // rp is created by the loader while a cancel may look at it
   // The streams are locals of this thread: cancel reaches them through here.

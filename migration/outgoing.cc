@@ -9,6 +9,7 @@
 #include <future>
 
 #include "migration/savevm.h"
+#include "migration/stream_threads.h"
 #include "migration/vmstate_devices.h"
 #include "qapi/qapi-events.h"
 #include "system/guest_memory.h"
@@ -179,6 +180,8 @@ void OutgoingMigration::run() {
         migration::make_faulty_channel(migration::make_fd_channel(channel_->write_fd()),
                                        std::move(faults_), socket ? ECONNRESET : EPIPE),
         migration::QemuFile::Mode::kWrite);
+    // Checking pages overlaps with sending the batch before on another core.
+    if (migration::stream_threads_enabled()) file_->enable_write_behind();
   }
   // A cancel that came before the channel existed found nothing to wake.
   if (cancel_.cancelled()) {

@@ -13,6 +13,8 @@
 #include <climits>
 #include <cstring>
 
+#include "migration/read_ahead.h"
+#include "migration/write_behind.h"
 #include "util/glib_ptr.h"
 #include "util/iovec.h"
 
@@ -221,22 +223,40 @@ bool QemuFile::rate_limit_exceeded() const {
 }
 
 uint64_t QemuFile::bytes_queued() const {
-  return bytes_transferred() + (is_writable() ? pending_ : 0);
+  if (!is_writable()) return bytes_transferred();
+  // With write-behind, bytes_transferred() grows in the writer's thread.
+  return (write_behind_ ? submitted_ : bytes_transferred()) + pending_;
+}
+
+void QemuFile::enable_write_behind() {
+  if (!is_writable() || write_behind_) return;
+  submitted_ = bytes_transferred();
+  write_behind_ = std::make_unique<WriteBehind>(*channel_, transferred_);
 }
 
 // ---- writing
 
 void QemuFile::flush() {
-  if (!is_writable() || pending_ == 0) return;
+  if (is_writable()) write_out(true);
+}
+
+void QemuFile::write_out(bool wait) {
+  if (pending_ == 0 && !(wait && write_behind_)) return;
   if (shutdown_requested()) set_error(-EIO);
   if (last_error_ == 0) {
-    int r = channel_->writev_all(pieces_.data(), static_cast<int>(pieces_.size()));
+    int r = 0;
+    if (!write_behind_) {
+      r = channel_->writev_all(pieces_.data(), static_cast<int>(pieces_.size()));
+      if (r == 0) transferred_.fetch_add(pending_, std::memory_order_relaxed);
+    } else {
+      if (pending_ > 0) r = write_behind_->submit(&pieces_, &buf_, pending_);
+      if (r == 0) submitted_ += pending_;
+      if (r == 0 && wait) r = write_behind_->wait_idle();
+    }
     if (r < 0) {
       // QEMU reports -EIO but keeps the channel's own error for the message.
       if (io_errno_ == 0) io_errno_ = -r;
       set_error(-EIO);
-    } else {
-      transferred_.fetch_add(pending_, std::memory_order_relaxed);
     }
   }
   pieces_.clear();
@@ -268,7 +288,7 @@ void QemuFile::put_buffer(const uint8_t* data, size_t len) {
     data += k;
     len -= k;
     if (size_ == kBufferSize || pieces_.size() >= kMaxPieces) {
-      flush();
+      write_out(false);
       if (last_error_) return;
     }
   }
@@ -279,7 +299,7 @@ void QemuFile::put_buffer_ref(const uint8_t* data, size_t len) {
   rate_limit_used_ += static_cast<int64_t>(len);
   push_piece(data, len);
   referenced_ += len;
-  if (pieces_.size() >= kMaxPieces || referenced_ >= kMaxReferenced) flush();
+  if (pieces_.size() >= kMaxPieces || referenced_ >= kMaxReferenced) write_out(false);
 }
 
 void QemuFile::put_byte(uint8_t v) {
@@ -310,12 +330,46 @@ void QemuFile::put_counted_string(std::string_view s) {
 
 // ---- reading
 
+void QemuFile::enable_read_ahead() {
+  if (is_writable() || read_ahead_ || size_ != pos_) return;
+  read_ahead_ = std::make_unique<ReadAhead>(*channel_);
+}
+
+size_t QemuFile::fill_ahead(size_t want) {
+  while (size_ - pos_ < want && last_error_ == 0) {
+    if (shutdown_requested()) {
+      set_error(-EIO);
+      break;
+    }
+    std::vector<uint8_t> next;
+    size_t len = 0;
+    bool ok = read_ahead_->next(&next, &len, std::move(spent_));
+    spent_.clear();
+    if (!ok) {
+      set_error(-EIO);  // end of stream or any read failure, as QEMU
+      break;
+    }
+    // The unread tail (fewer than want <= kBufferSize <= kHeadroom bytes)
+    // goes right in front of the new data. The old buffer goes back to the
+    // pool at the next call, once nothing points into it any more.
+    size_t left = size_ - pos_;
+    std::memcpy(next.data() + ReadAhead::kHeadroom - left, buf_.data() + pos_, left);
+    spent_ = std::move(buf_);
+    buf_ = std::move(next);
+    pos_ = ReadAhead::kHeadroom - left;
+    size_ = ReadAhead::kHeadroom + len;
+    transferred_.fetch_add(len, std::memory_order_relaxed);
+  }
+  return size_ - pos_;
+}
+
 size_t QemuFile::fill(size_t want) {
   if (is_writable()) {
     set_error(-EBADF);
     return 0;
   }
   if (size_ - pos_ >= want) return size_ - pos_;
+  if (read_ahead_) return fill_ahead(want);
   if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, size_ - pos_);
     size_ -= pos_;

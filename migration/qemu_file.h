@@ -63,6 +63,9 @@ std::unique_ptr<StreamChannel> make_memory_writer(std::vector<uint8_t>* sink);
 std::unique_ptr<StreamChannel> make_prefixed_channel(std::vector<uint8_t> prefix,
                                                      std::unique_ptr<StreamChannel> inner);
 
+class ReadAhead;
+class WriteBehind;
+
 class QemuFile {
  public:
   static constexpr size_t kBufferSize = 32768;  // QEMU's IO_BUF_SIZE
@@ -84,6 +87,15 @@ class QemuFile {
   }
 
   bool is_writable() const { return mode_ == Mode::kWrite; }
+  // Reader, before anything was read: a thread reads the channel ahead from
+  // now on (migration/read_ahead.h), so receiving overlaps with whatever the
+  // owner does with the bytes. Bytes count as transferred when the owner
+  // reaches them.
+  void enable_read_ahead();
+  // Writer: a thread writes each full batch while the owner fills the next
+  // (migration/write_behind.h). flush() still returns only once everything
+  // put is written; errors of a batch in flight show at the next batch.
+  void enable_write_behind();
 
   // ---- errors
   // 0, or the first error as a negative errno.
@@ -164,8 +176,12 @@ class QemuFile {
  private:
   // Makes at least `want` bytes available after pos_ (fewer on end/error).
   size_t fill(size_t want);
+  size_t fill_ahead(size_t want);  // fill() from a ReadAhead
   // Writer: queues len bytes at p as the next piece of output.
   void push_piece(const uint8_t* p, size_t len);
+  // Writer: writes the batch out; with write-behind, hands it over and
+  // waits for it only if `wait`.
+  void write_out(bool wait);
 
   // Writer: what the next flush writes, in order: pieces of buf_ (small
   // puts, copied) and referenced bytes (put_buffer_ref).
@@ -176,6 +192,11 @@ class QemuFile {
   size_t referenced_ = 0;  // of which not in buf_
 
   std::unique_ptr<StreamChannel> channel_;
+  // After channel_: destroyed first, it stops its thread's reads.
+  std::unique_ptr<ReadAhead> read_ahead_;
+  std::unique_ptr<WriteBehind> write_behind_;
+  uint64_t submitted_ = 0;      // with write_behind_: bytes handed to it (owner only)
+  std::vector<uint8_t> spent_;  // the previous buffer, back to read_ahead_ next
   Mode mode_;
   std::vector<uint8_t> buf_;
   size_t pos_ = 0;   // reader: next byte; writer: unused

@@ -285,11 +285,16 @@ TEST(QemuFile, ReferencedPagesKeepTheirPlaceInTheStream) {
                       pages.begin() + (i + k + 1) * kPage);
     }
   }
-  for (bool socket : {true, false}) {
+  // Plain, and with the writer and reader threads of a migration's main
+  // channel (write-behind on the source, read-ahead on the destination).
+  for (int mode = 0; mode < 4; mode++) {
+    bool socket = mode & 1, threads = mode & 2;
+    SCOPED_TRACE(std::string(socket ? "socket" : "pipe") + (threads ? ", threads" : ""));
     int fds[2];
     ASSERT_EQ(socket ? socketpair(AF_UNIX, SOCK_STREAM, 0, fds) : pipe(fds), 0);
     std::thread writer([&] {
       auto w = QemuFile::writer(fds[1]);
+      if (threads) w->enable_write_behind();
       for (size_t i = 0; i < 3000; i++) {
         w->put_be64(i);
         size_t n = i % 3 == 0 ? 2 : 1;
@@ -304,14 +309,95 @@ TEST(QemuFile, ReferencedPagesKeepTheirPlaceInTheStream) {
       close(fds[1]);
     });
     auto r = QemuFile::reader(fds[0]);
-    Bytes got(expected.size());
-    EXPECT_EQ(r->get_buffer(got.data(), got.size()), got.size());
+    if (threads) r->enable_read_ahead();
+    // Records as a loader reads them: a peeked header, then the page.
+    Bytes got;
+    for (size_t i = 0; i < 3000; i++) {
+      uint8_t head[8];
+      ASSERT_EQ(r->peek_buffer(head, 8, 0), 8u);
+      r->consume_peeked(8);
+      got.insert(got.end(), head, head + 8);
+      size_t n = i % 3 == 0 ? 2 : 1;
+      for (size_t k = 0; k < n && i + k < 3000; k++) {
+        Bytes page(kPage);
+        ASSERT_EQ(r->get_buffer(page.data(), kPage), kPage);
+        got.insert(got.end(), page.begin(), page.end());
+      }
+    }
+    EXPECT_EQ(r->bytes_transferred(), expected.size());
     writer.join();
-    EXPECT_TRUE(got == expected) << (socket ? "socket" : "pipe");
+    EXPECT_TRUE(got == expected);
     EXPECT_EQ(r->get_byte(), 0);
     EXPECT_EQ(r->error(), -EIO);
     close(fds[0]);
   }
+}
+
+// With its threads, a stream still ends the way a plain one does: a
+// reader that sees the end of the stream fails with -EIO after the bytes that
+// came, a writer whose peer is gone fails with the channel's error, and
+// shutdown() ends a reader waiting for data and a writer waiting for room.
+TEST(QemuFile, StreamThreadsEndLikePlainStreams) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  {
+    auto w = QemuFile::writer(p[1]);
+    w->put_be32(0x01020304);
+    w->put_byte(5);
+  }
+  close(p[1]);
+  auto r = QemuFile::reader(p[0]);
+  r->enable_read_ahead();
+  EXPECT_EQ(r->get_be32(), 0x01020304u);
+  EXPECT_EQ(r->peek_byte(0), 5);
+  EXPECT_EQ(r->peek_byte(1), 0);  // beyond the end
+  EXPECT_EQ(r->get_byte(), 5);
+  EXPECT_EQ(r->get_byte(), 0);
+  EXPECT_EQ(r->error(), -EIO);
+  r.reset();
+  close(p[0]);
+
+  int s[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+  close(s[0]);
+  auto w = QemuFile::writer(s[1]);
+  w->enable_write_behind();
+  Bytes page(kPage, 3);
+  for (int i = 0; i < 2000 && w->error() == 0; i++) w->put_buffer_ref(page.data(), kPage);
+  w->flush();
+  EXPECT_EQ(w->error(), -EIO);
+  EXPECT_EQ(w->io_errno(), EPIPE);
+  w.reset();
+  close(s[1]);
+
+  int q[2];
+  ASSERT_EQ(pipe(q), 0);
+  auto waiting = QemuFile::reader(q[0]);
+  waiting->enable_read_ahead();
+  auto full = QemuFile::writer(q[1]);
+  full->enable_write_behind();
+  Bytes lots(4 * kMiB, 1);  // far more than a pipe holds
+  std::thread t([&] { waiting->get_be64(); });
+  std::thread t2([&] {
+    for (size_t off = 0; off < lots.size(); off += kPage)
+      full->put_buffer_ref(lots.data() + off, kPage);
+    full->flush();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  full->shutdown();
+  t2.join();
+  EXPECT_EQ(full->error(), -EIO);
+  // The reader got its 8 bytes long ago; now it waits for more.
+  t.join();
+  std::thread t3([&] { waiting->skip(64 * kMiB); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  waiting->shutdown();
+  t3.join();
+  EXPECT_EQ(waiting->error(), -EIO);
+  waiting.reset();
+  full.reset();
+  close(q[0]);
+  close(q[1]);
 }
 
 // A writer blocked in a gathered write of referenced pages is woken by
