@@ -202,6 +202,13 @@ Result<MigrationChannel> spawn_exec(const std::string& command) {
     close(to_child[1]);
     return generic_error(std::string("pipe: ") + strerror(errno));
   }
+  // A pipe holds 64 KiB by default: 16 pages, after which writer and child
+  // wake each other up for every few pages and contend for the pipe's lock
+  // (a 1 MiB batch of pages is written at once). Best effort: the kernel
+  // caps it at pipe-max-size.
+  constexpr int kPipeSize = 1 << 20;
+  fcntl(to_child[1], F_SETPIPE_SZ, kPipeSize);
+  fcntl(from_child[1], F_SETPIPE_SZ, kPipeSize);
   pid_t pid = fork();
   if (pid < 0) {
     for (int f : {to_child[0], to_child[1], from_child[0], from_child[1]}) close(f);

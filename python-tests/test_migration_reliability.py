@@ -248,7 +248,9 @@ def test_exec_child_of_an_emulator_started_with_signals_ignored(mig):
 
 
 def test_exec_child_that_never_reads_is_cancelled_and_reaped(mig):
-    src = mig.vm("migemu", "src", backend="anon", ram="64M", hmp=True)
+    src = mig.vm("migemu", "src", ram="64M", hmp=True)
+    # far more than an exec: pipe holds (1 MiB), so the writer blocks
+    fill_random(src.memfile, 0, 8 * MiB, seed=5)
     pid = src.inst.proc.pid
     # one migration first, so lazily created threads/fds exist before counting
     src.cmd("migrate", {"uri": "exec:cat > /dev/null"})
@@ -277,7 +279,8 @@ def test_exec_child_that_never_reads_is_cancelled_and_reaped(mig):
 
 @pytest.mark.parametrize("how", ["quit", "sigterm"])
 def test_exit_during_exec_migration_that_never_reads(mig, how):
-    src = mig.vm("migemu", "src", backend="anon", ram="64M")
+    src = mig.vm("migemu", "src", ram="64M")
+    fill_random(src.memfile, 0, 8 * MiB, seed=5)  # more than the pipe holds
     src.cmd("migrate", {"uri": "exec:exec sleep 1000"})
     src.wait_migration_event("active", timeout=10)
     time.sleep(0.1)
