@@ -262,7 +262,6 @@ void QemuFile::write_out(bool wait) {
   pieces_.clear();
   size_ = 0;
   pending_ = 0;
-  referenced_ = 0;
 }
 
 void QemuFile::push_piece(const uint8_t* p, size_t len) {
@@ -298,8 +297,8 @@ void QemuFile::put_buffer_ref(const uint8_t* data, size_t len) {
   if (last_error_) return;
   rate_limit_used_ += static_cast<int64_t>(len);
   push_piece(data, len);
-  referenced_ += len;
-  if (pieces_.size() >= kMaxPieces || referenced_ >= kMaxReferenced) write_out(false);
+  // Bytes referenced, not copied: all pending ones except those in buf_.
+  if (pieces_.size() >= kMaxPieces || pending_ - size_ >= kMaxReferenced) write_out(false);
 }
 
 void QemuFile::put_byte(uint8_t v) {

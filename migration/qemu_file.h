@@ -188,8 +188,7 @@ class QemuFile {
   static constexpr size_t kMaxPieces = 512;          // below IOV_MAX
   static constexpr size_t kMaxReferenced = 1 << 20;  // bytes per batch
   std::vector<iovec> pieces_;
-  size_t pending_ = 0;     // bytes in pieces_
-  size_t referenced_ = 0;  // of which not in buf_
+  size_t pending_ = 0;  // bytes in pieces_
 
   std::unique_ptr<StreamChannel> channel_;
   // After channel_: destroyed first, it stops its thread's reads.
