@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -337,6 +338,22 @@ TEST(QemuFile, ReferencedPagesKeepTheirPlaceInTheStream) {
 // reader that sees the end of the stream fails with -EIO after the bytes that
 // came, a writer whose peer is gone fails with the channel's error, and
 // shutdown() ends a reader waiting for data and a writer waiting for room.
+// Runs `blocked_call` (which must block on `f`: a read with nothing to come,
+// or writes into a full pipe) in a thread; shutdown() must end it, -EIO.
+void expect_shutdown_ends(QemuFile& f, const std::function<void()>& blocked_call) {
+  std::thread t(blocked_call);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  f.shutdown();
+  t.join();
+  EXPECT_EQ(f.error(), -EIO);
+}
+
+// Writes far more referenced pages than a pipe holds, then flushes.
+void write_referenced(QemuFile& w, const Bytes& data) {
+  for (size_t off = 0; off < data.size(); off += kPage) w.put_buffer_ref(data.data() + off, kPage);
+  w.flush();
+}
+
 TEST(QemuFile, StreamThreadsEndLikePlainStreams) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
@@ -377,23 +394,10 @@ TEST(QemuFile, StreamThreadsEndLikePlainStreams) {
   auto full = QemuFile::writer(q[1]);
   full->enable_write_behind();
   Bytes lots(4 * kMiB, 1);  // far more than a pipe holds
-  std::thread t([&] { waiting->get_be64(); });
-  std::thread t2([&] {
-    for (size_t off = 0; off < lots.size(); off += kPage)
-      full->put_buffer_ref(lots.data() + off, kPage);
-    full->flush();
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  full->shutdown();
-  t2.join();
-  EXPECT_EQ(full->error(), -EIO);
-  // The reader got its 8 bytes long ago; now it waits for more.
-  t.join();
-  std::thread t3([&] { waiting->skip(64 * kMiB); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  waiting->shutdown();
-  t3.join();
-  EXPECT_EQ(waiting->error(), -EIO);
+  expect_shutdown_ends(*full, [&] { write_referenced(*full, lots); });
+  // The reader has its first bytes; then it waits for more than will come.
+  EXPECT_EQ(waiting->get_be64(), 0x0101010101010101u);
+  expect_shutdown_ends(*waiting, [&] { waiting->skip(64 * kMiB); });
   waiting.reset();
   full.reset();
   close(q[0]);
@@ -407,15 +411,7 @@ TEST(QemuFile, ShutdownUnblocksAReferencedBatch) {
   ASSERT_EQ(pipe(q), 0);
   auto w = QemuFile::writer(q[1]);
   Bytes lots(4 * kMiB, 1);  // far more than a pipe holds
-  std::thread t([&] {
-    for (size_t off = 0; off < lots.size(); off += kPage)
-      w->put_buffer_ref(lots.data() + off, kPage);
-    w->flush();
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  w->shutdown();
-  t.join();
-  EXPECT_EQ(w->error(), -EIO);
+  expect_shutdown_ends(*w, [&] { write_referenced(*w, lots); });
   close(q[0]);
   close(q[1]);
 }
@@ -424,26 +420,16 @@ TEST(QemuFile, ShutdownUnblocksReaderAndWriter) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
   auto r = QemuFile::reader(p[0]);
-  std::thread t([&] {
-    r->get_be32();  // blocks: nobody writes
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  r->shutdown();
-  t.join();
-  EXPECT_EQ(r->error(), -EIO);
+  expect_shutdown_ends(*r, [&] { r->get_be32(); });  // nobody writes
 
   int q[2];
   ASSERT_EQ(pipe(q), 0);
   auto w = QemuFile::writer(q[1]);
-  std::thread t2([&] {
-    Bytes lots(4 * kMiB, 1);  // far more than a pipe holds
+  Bytes lots(4 * kMiB, 1);  // far more than a pipe holds
+  expect_shutdown_ends(*w, [&] {
     w->put_buffer(lots);
     w->flush();
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  w->shutdown();
-  t2.join();
-  EXPECT_EQ(w->error(), -EIO);
   close(p[0]);
   close(p[1]);
   close(q[0]);
