@@ -12,6 +12,7 @@
 #include "migration/options.h"
 #include "monitor/hmp.h"
 #include "qapi/qapi-commands.h"
+#include "system/balloon_commands.h"
 #include "system/block_hmp.h"
 #include "system/cpu_commands.h"
 #include "system/guest_commands.h"
@@ -158,6 +159,8 @@ enum : int {
   kInfoBlock,
   kInfoBlockstats,
   kInfoBlockJobs,
+  kInfoBalloon,
+  kBalloon,
   kCount
 };
 
@@ -198,11 +201,18 @@ constexpr Handler kHandlers[] = {
     hmp_info_block,
     hmp_info_blockstats,
     hmp_info_block_jobs,
+    hmp_info_balloon,
+    hmp_balloon,
 };
 static_assert(std::size(kHandlers) == kCount);
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kInfoTable[] = {
+    {.name = "balloon",
+     .args_type = "",
+     .params = "",
+     .help = "show balloon information",
+     .id = kInfoBalloon},
     {.name = "block",
      .args_type = "nodes:-n,verbose:-v,device:B?",
      .params = "[-n] [-v] [device]",
@@ -285,6 +295,11 @@ constexpr HmpCommand kInfoTable[] = {
 
 // Sorted by name, as QEMU sorts its tables at start-up (help lists them so).
 constexpr HmpCommand kTable[] = {
+    {.name = "balloon",
+     .args_type = "value:M",
+     .params = "target",
+     .help = "request VM to change its memory allocation (in MB)",
+     .id = kBalloon},
     {.name = "closefd",
      .args_type = "fdname:s",
      .params = "closefd name",

@@ -1,8 +1,10 @@
 """-device: byte-identical with QEMU 7.2 (stdout, stderr, exit status) where
 QEMU refuses the device too (unknown name, abstract or board-only type, a
-bus the board lacks, a missing driver, a property isa-serial lacks) and for
-the help texts of what migemu creates; migemu's own error, checked here as
-such, for a device QEMU would create and migemu does not emulate.
+bus the board lacks or does not have, a missing driver, a property the
+device lacks or a value it does not take, a PCI address in use, a second
+balloon) and for the help texts of what migemu creates (isa-serial,
+virtio-balloon-pci); migemu's own error, checked here as such, for a device
+QEMU would create and migemu does not emulate.
 """
 
 import pytest
@@ -40,6 +42,23 @@ REFUSED_BY_BOTH = {
     "unknown-chardev": PC + ["-device", "isa-serial,chardev=nosuch"],
     # key=value devices are created before the JSON ones
     "kv-before-json": NONE + ["-device", '{"driver":"nosuch"}', "-device", "foo2"],
+    "serial-on-pci-bus": PC + ["-device", "isa-serial,bus=pci.0"],
+    "balloon-no-pci-bus": NONE + ["-device", "virtio-balloon-pci"],
+    "balloon-unknown-bus": PC + ["-device", "virtio-balloon-pci,id=b,bus=pci.1"],
+    "balloon-on-isa-bus": PC + ["-device", "virtio-balloon-pci,id=b,bus=isa.0"],
+    "balloon-slot-of-board": PC + ["-device", "virtio-balloon-pci,id=b,addr=0x1"],
+    "balloon-slot-out-of-range": PC + ["-device", "virtio-balloon-pci,id=b,addr=0x20"],
+    "balloon-function-out-of-range": PC + ["-device", "virtio-balloon-pci,id=b,addr=0x3.0x8"],
+    "balloon-addr-not-hex": PC + ["-device", "virtio-balloon-pci,id=b,addr=zz"],
+    "balloon-addr-in-use": PC + ["-device", "virtio-balloon-pci,id=b,addr=2",
+                                 "-device", "virtio-balloon-pci,id=c,addr=2"],
+    "balloon-second": PC + ["-device", "virtio-balloon-pci,id=b",
+                            "-device", '{"driver":"virtio-balloon","id":"c"}'],
+    "balloon-bool-value": PC + ["-device", "virtio-balloon-pci,id=b,deflate-on-oom=maybe"],
+    "balloon-unknown-property": PC + ["-device", "virtio-balloon-pci,id=b,nosuch=1"],
+    "balloon-hint-without-iothread": PC + ["-device", "virtio-balloon-pci,free-page-hint=on"],
+    "balloon-q35-slot-of-board": ["-M", "q35", "-nodefaults", "-display", "none", "-S",
+                                  "-device", "virtio-balloon-pci,addr=0x1f.0x2"],
 }
 
 
@@ -56,6 +75,8 @@ HELP = {
     "abstract": PC + ["-device", "device,help"],
     "abstract-qemu": PC + ["-device", "pci-device,help"],
     "cpu": PC + ["-device", "qemu64-x86_64-cpu,help"],
+    "balloon": PC + ["-device", "virtio-balloon-pci,help"],
+    "balloon-alias": PC + ["-device", "virtio-balloon,help"],
 }
 
 
@@ -69,7 +90,7 @@ def test_device_type_help(differ, case):
 @pytest.mark.parametrize("args,shown", [
     (PC + ["-device", "virtio-net-pci"], "virtio-net-pci"),
     (PC + ["-device", "virtio-net"], "virtio-net-pci"),  # an alias names its type
-    (PC + ["-device", '{"driver":"virtio-balloon-pci","id":"balloon0"}'], "virtio-balloon-pci"),
+    (PC + ["-device", "virtio-balloon-pci-transitional"], "virtio-balloon-pci-transitional"),
     (PC + ["-M", "pc,usb=on", "-device", "usb-tablet"], "usb-tablet"),
     (PC + ["-device", "qemu64-x86_64-cpu"], "qemu64-x86_64-cpu"),
     (PC + ["-device", "piix3-usb-uhci,id=usb"], "piix3-usb-uhci"),
@@ -88,6 +109,10 @@ def test_device_list_help(bins):
     """`-device help` lists what migemu can create, in QEMU's format."""
     rc, out, err = run_to_exit(bins.migemu, PC + ["-device", "help"])
     assert rc == 0 and err == b""
-    assert out == b'\nInput devices:\nname "isa-serial", bus ISA\n'
+    balloon = b'name "virtio-balloon-pci", bus PCI, alias "virtio-balloon"\n'
+    assert out == (b'\nInput devices:\nname "isa-serial", bus ISA\n'
+                   b'\nMisc devices:\n' + balloon)
     rc, qout, _ = run_to_exit(bins.qemu, PC + ["-device", "help"])
     assert rc == 0 and b'\nInput devices:\n' in qout and b'name "isa-serial", bus ISA\n' in qout
+    misc = qout[qout.index(b'\nMisc devices:\n'):]
+    assert balloon in misc[:misc.index(b'\n\n', 1)]

@@ -181,20 +181,18 @@ def _qmp(dom, cmd, args=None):
     return json.loads(libvirt_qemu.qemuMonitorCommand(dom, json.dumps(req), 0))["return"]
 
 
-@pytest.mark.parametrize("strip,device", [
-    ("    <memballoon model='none'/>\n", "virtio-balloon-pci"),
+@pytest.mark.parametrize("add,device", [
+    ("    <controller type='virtio-serial' index='0'/>\n", "virtio-serial-pci"),
 ])
-def test_unemulated_device_fails_the_start(daemon, bins, strip, device):
-    """A domain whose default balloon libvirt turns into a -device migemu does
-    not emulate: the start fails with migemu's error in libvirt's message,
-    rather than a domain running without the device. (The default USB
-    controller is different: libvirt passes no -device for it to an emulator
-    without piix3-usb-uhci among its types; docs/libvirt.md.)"""
+def test_unemulated_device_fails_the_start(daemon, bins, add, device):
+    """A domain with a device libvirt turns into a -device migemu does not
+    emulate: the start fails with migemu's error in libvirt's message, rather
+    than a domain running without the device."""
     import libvirt
     conn = libvirt.open(daemon.uri)
     xml = domain_xml("mt-dev-" + device, bins.migemu)
-    assert strip in xml
-    dom = conn.defineXML(xml.replace(strip, ""))
+    anchor = "  </devices>"
+    dom = conn.defineXML(xml.replace(anchor, add + anchor))
     try:
         with pytest.raises(libvirt.libvirtError) as e:
             dom.create()
@@ -202,6 +200,40 @@ def test_unemulated_device_fails_the_start(daemon, bins, strip, device):
         assert not dom.isActive()
     finally:
         dom.undefine()
+
+
+@pytest.mark.parametrize("which", ["migemu", "qemu"])
+def test_default_devices_and_balloon(daemon, bins, which):
+    """A domain that leaves the USB controller and the memory balloon to
+    libvirt's defaults starts. The balloon (virtio-balloon-pci) answers as
+    QEMU's does for a guest without a balloon driver: `virsh setmem` is
+    accepted, the guest gives nothing back, so the current memory and
+    dommemstat's "actual" stay at the maximum. (The default USB controller
+    is left out for migemu: libvirt passes no -device for it to an emulator
+    without piix3-usb-uhci among its types; docs/libvirt.md.)"""
+    import libvirt
+    import libvirt_qemu
+    name = "mt-defaults-" + which
+    conn = libvirt.open(daemon.uri)
+    xml = domain_xml(name, getattr(bins, which), mib=256)
+    for line in ["    <controller type='usb' model='none'/>\n", "    <memballoon model='none'/>\n"]:
+        assert line in xml
+        xml = xml.replace(line, "")
+    dom = conn.defineXML(xml)
+    try:
+        dom.create()
+        assert "<memballoon model='virtio'>" in dom.XMLDesc(0)
+        assert dom.info()[2] == 256 << 10
+        dom.setMemoryFlags(128 << 10, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        stats = dom.memoryStats()
+        assert stats["actual"] == 256 << 10, stats
+        assert dom.info()[2] == 256 << 10
+        hmp = libvirt_qemu.qemuMonitorCommand(dom, "info balloon",
+                                              libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+        assert hmp.strip() == "balloon: actual=256"
+        dom.destroy()
+    finally:
+        _remove(conn, name)
 
 
 @pytest.mark.parametrize("which", ["migemu", "qemu"])

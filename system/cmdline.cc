@@ -36,6 +36,7 @@
 #include "system/cpu_models.h"
 #include "system/device_options.h"
 #include "system/machine_types.h"
+#include "system/pci_board.h"
 #include "system/qemu_opts.h"
 
 namespace migemu {
@@ -2812,9 +2813,23 @@ Status Parser::create_devices() {
                         [](const PendingDevice& d) { return !d.json; });
   for (PendingDevice& d : devices_) {
     if (d.cfg.driver.empty()) return fail(d.loc, "Parameter 'driver' is missing");
-    Status ok = check_device_driver(d.cfg.driver, *machine_, cfg_.machine);
+    Result<std::string> driver = check_device_driver(d.cfg.driver, *machine_, cfg_.machine);
+    if (!driver.ok()) return fail(d.loc, driver.error().desc);
+    d.cfg.driver = *driver;
+    Status ok = check_device_bus(d.cfg, cfg_);
+    if (ok.ok()) ok = check_device_properties(d.cfg);
     if (!ok.ok()) return fail(d.loc, ok.error().desc);
-    ok = check_device_properties(d.cfg);
+    if (device_on_pci(d.cfg.driver)) {
+      // pci_qdev_realize() registers the function before the device's own
+      // realize runs.
+      auto addr = d.cfg.props.find("addr");
+      Result<int> devfn = pci_assign_devfn(
+          cfg_, d.cfg.driver,
+          addr == d.cfg.props.end() ? std::nullopt : std::optional<std::string>(addr->second));
+      if (!devfn.ok()) return fail(d.loc, devfn.error().desc);
+      d.cfg.pci_devfn = *devfn;
+    }
+    ok = check_device_realize(d.cfg, cfg_);
     if (!ok.ok()) return fail(d.loc, ok.error().desc);
     auto it = d.cfg.props.find("chardev");
     if (it != d.cfg.props.end()) {

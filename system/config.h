@@ -106,6 +106,9 @@ struct DeviceConfig {
   std::string driver;
   std::optional<std::string> id;
   std::map<std::string, std::string> props;  // as given, stringified
+  // Set when the device was created: its slot << 3 | function on the root
+  // PCI bus, -1 for a device on another bus.
+  int pci_devfn = -1;
 };
 
 // -audiodev (only driver "none").

@@ -4,8 +4,10 @@
 #include "system/device_options.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "qapi/json_writer.h"
+#include "system/pci_board.h"
 #include "system/qemu_device_types.h"
 #include "system/qom_registry.h"
 
@@ -13,8 +15,19 @@ namespace migemu {
 
 namespace {
 
-// What migemu emulates: the serial port and nothing else.
-constexpr const char* kCreatable = "isa-serial";
+// What migemu emulates, with the bus kind each plugs into.
+struct Creatable {
+  const char* name;
+  const char* bus;
+};
+constexpr Creatable kCreatable[] = {{"isa-serial", "ISA"}, {"virtio-balloon-pci", "PCI"}};
+
+const Creatable* creatable(const std::string& driver) {
+  for (const Creatable& c : kCreatable) {
+    if (driver == c.name) return &c;
+  }
+  return nullptr;
+}
 
 Error not_supported(const std::string& driver) {
   return generic_error("device '" + driver + "' is not supported by migemu");
@@ -44,11 +57,36 @@ std::string property_help_line(const QomProperty& p) {
   return line;
 }
 
+// The properties of each creatable device that migemu honours or that only
+// a guest driver would notice (none runs): the serial port's wiring, the
+// balloon's feature bits and virtqueue options. Others that change what the
+// machine looks like (ROM BAR, legacy/modern layout, iothread) are refused.
+bool property_used(const std::string& driver, const std::string& name) {
+  static constexpr const char* kSerial[] = {"chardev", "index", "iobase", "irq"};
+  static constexpr const char* kBalloon[] = {
+      "addr",          "deflate-on-oom", "free-page-reporting", "page-poison", "free-page-hint",
+      "indirect_desc", "event_idx",      "notify_on_empty",     "any_layout",  "packed"};
+  auto in = [&name](const auto& list) {
+    return std::find(std::begin(list), std::end(list), name) != std::end(list);
+  };
+  if (name == "bus") return true;
+  return driver == "isa-serial" ? in(kSerial) : in(kBalloon);
+}
+
+// qapi_bool_parse(), as a qdev bool property set from -device key=value
+// takes its text; JSON true/false arrive as "true"/"false".
+std::optional<bool> parse_bool(const std::string& v) {
+  if (v == "on" || v == "yes" || v == "true" || v == "y") return true;
+  if (v == "off" || v == "no" || v == "false" || v == "n") return false;
+  return std::nullopt;
+}
+
 }  // namespace
 
-Status check_device_driver(const std::string& driver, const MachineType& machine,
-                           const MachineConfig& machine_cfg) {
+Result<std::string> check_device_driver(const std::string& driver, const MachineType& machine,
+                                        const MachineConfig& machine_cfg) {
   const QomRegistry& reg = qom_registry();
+  std::string name = driver;
   if (const QomType* t = reg.find(driver)) {
     if (!reg.is_a(*t, "device")) {
       return generic_error("'" + driver + "' is not a valid device model name");
@@ -56,48 +94,94 @@ Status check_device_driver(const std::string& driver, const MachineType& machine
     if (t->abstract) {
       return generic_error("Parameter 'driver' expects a non-abstract device type");
     }
-    if (driver != kCreatable) return not_supported(driver);  // the CPU models
-    if (board_lacks_bus("ISA", machine, machine_cfg)) return no_bus("ISA", driver);
-    return {};
+  } else {
+    QemuDeviceType q = find_qemu_device_type(driver);
+    switch (q.kind) {
+      case QemuDeviceType::Kind::kUnknown:
+        return generic_error("'" + driver + "' is not a valid device model name");
+      case QemuDeviceType::Kind::kAbstract:
+        return generic_error("Parameter 'driver' expects a non-abstract device type");
+      case QemuDeviceType::Kind::kBoardOnly:
+        return generic_error("Parameter 'driver' expects a pluggable device type");
+      case QemuDeviceType::Kind::kCreatable:
+        // An alias is reported by the name of the type it stands for.
+        name = q.name;
+        if (!creatable(name)) {
+          if (board_lacks_bus(q.bus, machine, machine_cfg)) return no_bus(q.bus, name);
+          return not_supported(name);
+        }
+    }
   }
-  QemuDeviceType q = find_qemu_device_type(driver);
-  switch (q.kind) {
-    case QemuDeviceType::Kind::kUnknown:
-      return generic_error("'" + driver + "' is not a valid device model name");
-    case QemuDeviceType::Kind::kAbstract:
-      return generic_error("Parameter 'driver' expects a non-abstract device type");
-    case QemuDeviceType::Kind::kBoardOnly:
-      return generic_error("Parameter 'driver' expects a pluggable device type");
-    case QemuDeviceType::Kind::kCreatable:
-      // An alias is reported by the name of the type it stands for.
-      if (board_lacks_bus(q.bus, machine, machine_cfg)) return no_bus(q.bus, q.name);
-      return not_supported(q.name);
+  const Creatable* c = creatable(name);
+  if (!c) return not_supported(name);  // the CPU models
+  if (board_lacks_bus(c->bus, machine, machine_cfg)) return no_bus(c->bus, name);
+  return name;
+}
+
+Status check_device_bus(const DeviceConfig& dev, const Config& cfg) {
+  auto it = dev.props.find("bus");
+  if (it == dev.props.end()) return {};
+  // qbus_find(): the board's buses by id; then the bus must be of the
+  // device's kind. migemu names the root PCI bus and the ISA bus.
+  const std::string& bus = it->second;
+  std::string kind;
+  if (bus == pci_root_bus_name(cfg)) kind = "PCI";
+  if (bus == "isa.0") kind = "ISA";
+  if (kind.empty()) return generic_error("Bus '" + bus + "' not found");
+  const Creatable* c = creatable(dev.driver);
+  if (c && kind != c->bus) {
+    return generic_error("Device '" + dev.driver + "' can't go on " + kind + " bus");
   }
-  return not_supported(driver);
+  return {};
 }
 
 Status check_device_properties(const DeviceConfig& dev) {
-  // What migemu's serial port uses; the rest of isa-serial's properties
-  // (baudbase, wakeup) and an explicit bus= it does not emulate.
-  static constexpr const char* kUsed[] = {"chardev", "index", "iobase", "irq"};
+  auto props = qom_registry().device_properties(dev.driver);
   for (const auto& [name, value] : dev.props) {
-    if (std::find(std::begin(kUsed), std::end(kUsed), name) != std::end(kUsed)) continue;
-    auto props = qom_registry().device_properties(dev.driver);
-    bool known = name == "bus";
+    const QomProperty* known = nullptr;
     if (props.ok()) {
-      for (const QomProperty* p : *props) known = known || p->name == name;
+      for (const QomProperty* p : *props) {
+        if (p->name == name) known = p;
+      }
     }
-    if (!known) return generic_error("Property '" + dev.driver + "." + name + "' not found");
-    return generic_error("property '" + dev.driver + "." + name + "' is not supported by migemu");
+    if (!known && name != "bus") {
+      return generic_error("Property '" + dev.driver + "." + name + "' not found");
+    }
+    if (!property_used(dev.driver, name)) {
+      return generic_error("property '" + dev.driver + "." + name + "' is not supported by migemu");
+    }
+    if (known && known->type == "bool" && !parse_bool(value)) {
+      return generic_error("Parameter '" + name + "' expects 'on' or 'off'");
+    }
   }
   return {};
+}
+
+Status check_device_realize(const DeviceConfig& dev, const Config& cfg) {
+  if (dev.driver != "virtio-balloon-pci") return {};
+  // virtio_balloon_device_realize(): one balloon per machine, and free page
+  // hinting needs an iothread (which migemu does not create).
+  for (const DeviceConfig& d : cfg.devices) {
+    if (d.driver == dev.driver) return generic_error("Only one balloon device is supported");
+  }
+  auto hint = dev.props.find("free-page-hint");
+  if (hint != dev.props.end() && parse_bool(hint->second).value_or(false)) {
+    return generic_error("'free-page-hint' requires 'iothread' to be set");
+  }
+  return {};
+}
+
+bool device_on_pci(const std::string& driver) {
+  const Creatable* c = creatable(driver);
+  return c && std::string(c->bus) == "PCI";
 }
 
 std::string device_list_help() {
   // qdev_print_devinfos(): one block per category that has a device, each
   // after a blank line except the first category's (bridges); isa-serial is
-  // an input device.
-  return "\nInput devices:\nname \"" + std::string(kCreatable) + "\", bus ISA\n";
+  // an input device, the balloon a misc one.
+  return "\nInput devices:\nname \"isa-serial\", bus ISA\n"
+         "\nMisc devices:\nname \"virtio-balloon-pci\", bus PCI, alias \"virtio-balloon\"\n";
 }
 
 Result<std::string> device_type_help(const std::string& driver) {
@@ -107,7 +191,11 @@ Result<std::string> device_type_help(const std::string& driver) {
     if (q.kind == QemuDeviceType::Kind::kAbstract) {
       return generic_error("Parameter 'typename' expects a non-abstract device type");
     }
-    if (q.kind != QemuDeviceType::Kind::kUnknown) return not_supported(q.name);
+    if (q.kind == QemuDeviceType::Kind::kCreatable && creatable(q.name)) {
+      name = q.name;  // an alias
+    } else if (q.kind != QemuDeviceType::Kind::kUnknown) {
+      return not_supported(q.name);
+    }
   }
   auto props = qom_registry().device_properties(name);
   if (!props.ok()) return props.take_error();

@@ -1,10 +1,10 @@
 // -device: which driver names migemu creates, QEMU 7.2's errors for the ones
 // it cannot (as qdev_device_add reports them), and the -device help texts.
-// migemu creates isa-serial only; a device QEMU has and migemu does not
-// emulate is refused with "device 'X' is not supported by migemu" rather
-// than accepted and silently left out of the machine (and of its migration
-// stream). Where QEMU itself would refuse the device (unknown name, abstract
-// or board-only type, no bus of its kind), migemu gives QEMU's error.
+// migemu creates isa-serial and virtio-balloon-pci; a device QEMU has and
+// migemu does not emulate is refused with "device 'X' is not supported by
+// migemu" rather than accepted and silently left out of the machine. Where QEMU itself would refuse
+// the device (unknown name, abstract or board-only type, no bus of its kind), migemu gives QEMU's
+// error.
 #pragma once
 
 #include <string>
@@ -16,12 +16,20 @@
 namespace migemu {
 
 // The driver checks of qdev_device_add, in its order: the class (unknown,
-// abstract, not user-creatable), then the bus it plugs into. desc only, no
-// "-device ...: " location.
-Status check_device_driver(const std::string& driver, const MachineType& machine,
-                           const MachineConfig& machine_cfg);
-// The properties of a driver that passed check_device_driver.
+// abstract, not user-creatable), then whether the board has a bus of its
+// kind. desc only, no "-device ...: " location. Returns the type's name (an
+// alias names the type it stands for: virtio-balloon -> virtio-balloon-pci).
+Result<std::string> check_device_driver(const std::string& driver, const MachineType& machine,
+                                        const MachineConfig& machine_cfg);
+// bus=: qbus_find's "not found", or a bus of another kind than the device's.
+Status check_device_bus(const DeviceConfig& dev, const Config& cfg);
+// The properties of a driver that passed check_device_driver, in QEMU's
+// words where QEMU refuses them too.
 Status check_device_properties(const DeviceConfig& dev);
+// What realizing it checks against the machine so far (cfg.devices).
+Status check_device_realize(const DeviceConfig& dev, const Config& cfg);
+// Whether the driver plugs into the root PCI bus.
+bool device_on_pci(const std::string& driver);
 
 // `-device help`: the devices migemu can create, in QEMU's list format.
 std::string device_list_help();

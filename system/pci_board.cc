@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "system/machine_types.h"
 
@@ -124,7 +125,81 @@ void default_functions(const Config& cfg, bool q35, std::vector<PciFunction>& ou
   }
 }
 
+// A virtio device behind QEMU's transitional virtio-pci proxy on a
+// conventional bus: Red Hat's vendor ID, the device's legacy PCI device ID,
+// its virtio device type as subsystem ID, the legacy I/O BAR 0 and the
+// modern 64-bit prefetchable BAR 4 (four 4 KiB capabilities).
+PciFunction virtio_pci_function(std::string type, int devfn, uint16_t device_id, uint16_t virtio_id,
+                                uint16_t cls, uint64_t io_size) {
+  PciFunction f = function(std::move(type), devfn >> 3, devfn & 7, device_id, cls, 1,
+                           {io(0, io_size), PciBar{4, Space::kMemory, 16 << 10, true, true}});
+  f.vendor_id = kRedHatSubsystemVendor;
+  f.subsystem_id = virtio_id;
+  return f;
+}
+
+constexpr uint16_t kClassOther = 0x00ff;
+constexpr uint16_t kVirtioIdBalloon = 5;
+constexpr uint16_t kVirtioBalloonLegacyDeviceId = 0x1002;
+
+// do_pci_register_device(): a taken function names its user, "(null)" for
+// the board's own functions, which have no id.
+Error devfn_in_use(int devfn, const std::string& driver, const PciFunction& user) {
+  return generic_error("PCI: slot " + std::to_string(devfn >> 3) + " function " +
+                       std::to_string(devfn & 7) + " not available for " + driver + ", in use by " +
+                       user.type + ",id=" + (user.qdev_id.empty() ? "(null)" : user.qdev_id));
+}
+
+// set_pci_devfn(): "SLOT[.FN]" in hex, slot up to 0x1f, function up to 7.
+std::optional<int> parse_devfn(const std::string& text) {
+  unsigned slot = 0, fn = 0;
+  int n = 0;
+  if (std::sscanf(text.c_str(), "%x.%x%n", &slot, &fn, &n) != 2) {
+    fn = 0;
+    if (std::sscanf(text.c_str(), "%x%n", &slot, &n) != 1) return std::nullopt;
+  }
+  if (text[static_cast<size_t>(n)] != '\0' || fn > 7 || slot > 31) return std::nullopt;
+  return static_cast<int>(slot << 3 | fn);
+}
+
 }  // namespace
+
+PciFunction pci_device_function(const DeviceConfig& dev) {
+  // virtio-balloon-pci is the only PCI device migemu creates.
+  PciFunction f = virtio_pci_function(dev.driver, dev.pci_devfn, kVirtioBalloonLegacyDeviceId,
+                                      kVirtioIdBalloon, kClassOther, 64);
+  f.qdev_id = dev.id.value_or("");
+  return f;
+}
+
+std::string pci_root_bus_name(const Config& cfg) {
+  const MachineType* m = find_machine(cfg.machine.type);
+  return m && m->is_q35 ? "pcie.0" : "pci.0";
+}
+
+Result<int> pci_assign_devfn(const Config& cfg, const std::string& driver,
+                             const std::optional<std::string>& addr) {
+  std::vector<PciFunction> used = pci_root_bus_functions(cfg);
+  auto user_of = [&used](int devfn) -> const PciFunction* {
+    for (const PciFunction& f : used) {
+      if (f.slot * 8 + f.function == devfn) return &f;
+    }
+    return nullptr;
+  };
+  if (addr) {
+    std::optional<int> devfn = parse_devfn(*addr);
+    if (!devfn) {
+      return generic_error("Property '" + driver + ".addr' doesn't take value '" + *addr + "'");
+    }
+    if (const PciFunction* f = user_of(*devfn)) return devfn_in_use(*devfn, driver, *f);
+    return *devfn;
+  }
+  for (int devfn = 0; devfn < 256; devfn += 8) {
+    if (!user_of(devfn)) return devfn;
+  }
+  return generic_error("PCI: no slot/function available for " + driver +
+                       ", all in use or reserved");
+}
 
 bool machine_has_pci(const Config& cfg) {
   const MachineType* m = find_machine(cfg.machine.type);
@@ -141,6 +216,9 @@ std::vector<PciFunction> pci_root_bus_functions(const Config& cfg) {
     i440fx_functions(cfg.machine, out);
   }
   default_functions(cfg, m->is_q35, out);
+  for (const DeviceConfig& d : cfg.devices) {
+    if (d.pci_devfn >= 0) out.push_back(pci_device_function(d));
+  }
   std::stable_sort(out.begin(), out.end(), [](const PciFunction& a, const PciFunction& b) {
     return a.slot * 8 + a.function < b.slot * 8 + b.function;
   });

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "qapi/error.h"
 #include "system/config.h"
 
 namespace migemu {
@@ -45,8 +47,24 @@ struct PciFunction {
   uint8_t interrupt_line() const { return 0; }
 };
 
-// The root bus's functions in slot/function order; empty for `none`.
+// The root bus's functions in slot/function order, the board's and the
+// -device ones of cfg.devices; empty for `none`.
 std::vector<PciFunction> pci_root_bus_functions(const Config& cfg);
+
+// The root PCI bus's id: "pci.0" (pc), "pcie.0" (q35).
+std::string pci_root_bus_name(const Config& cfg);
+
+// Where a new PCI device of `driver` goes on the root bus (slot << 3 |
+// function), given its `addr` property if any, with the functions of cfg so
+// far: the property's own error (as QEMU's set_pci_devfn) or the bus's
+// (do_pci_register_device), in QEMU's words. A device without addr takes the
+// lowest slot whose function 0 is free.
+Result<int> pci_assign_devfn(const Config& cfg, const std::string& driver,
+                             const std::optional<std::string>& addr);
+
+// The PCI function of a -device that migemu creates (cfg.devices entry with
+// a pci_devfn).
+PciFunction pci_device_function(const DeviceConfig& dev);
 // Whether the machine has a PCI host bridge at all (query-pci lists no bus
 // otherwise).
 bool machine_has_pci(const Config& cfg);

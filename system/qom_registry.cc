@@ -40,8 +40,8 @@ std::vector<const QomType*> QomRegistry::list(const std::optional<std::string>& 
   return out;
 }
 
-std::vector<const QomProperty*> QomRegistry::collect(const QomType& type,
-                                                     bool with_instance) const {
+std::vector<const QomProperty*> QomRegistry::collect(const QomType& type, bool with_instance,
+                                                     bool realized) const {
   // QEMU walks the object's own properties first, then the class chain from
   // the type up to "object".
   std::vector<const QomProperty*> out;
@@ -52,7 +52,7 @@ std::vector<const QomProperty*> QomRegistry::collect(const QomType& type,
   if (with_instance) {
     for (const QomType* t : chain) {
       for (const QomProperty& p : t->properties) {
-        if (p.per_instance) out.push_back(&p);
+        if (p.per_instance && (!p.on_realize || realized)) out.push_back(&p);
       }
     }
   }
@@ -74,6 +74,10 @@ Result<std::vector<const QomProperty*>> QomRegistry::object_properties(
     return generic_error("Parameter 'typename' expects a QOM type");
   }
   return collect(*t, !t->abstract);
+}
+
+std::vector<const QomProperty*> QomRegistry::live_object_properties(const QomType& type) const {
+  return collect(type, true, true);
 }
 
 Result<std::vector<const QomProperty*>> QomRegistry::device_properties(

@@ -24,6 +24,9 @@ struct QomProperty {
   // Added to each object when it is created (not to the class): a listing of
   // an abstract type, which has no objects, leaves these out.
   bool per_instance = false;
+  // Added when the object is realized (memory regions, buses): only a live
+  // object's qom-list shows these, never a type's property listing.
+  bool on_realize = false;
 };
 
 struct QomType {
@@ -55,9 +58,13 @@ class QomRegistry {
   // device-list-properties: Device 'X' not found / not a concrete device;
   // the properties of a new device without QOM's and qdev's own.
   Result<std::vector<const QomProperty*>> device_properties(std::string_view name) const;
+  // qom-list of a realized object of this concrete type: its instance and
+  // class properties plus those its realization adds.
+  std::vector<const QomProperty*> live_object_properties(const QomType& type) const;
 
  private:
-  std::vector<const QomProperty*> collect(const QomType& type, bool with_instance) const;
+  std::vector<const QomProperty*> collect(const QomType& type, bool with_instance,
+                                          bool realized = false) const;
 
   std::vector<QomType> types_;
   std::map<std::string, size_t, std::less<>> index_;

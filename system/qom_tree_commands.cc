@@ -4,8 +4,12 @@
 // the devices in them. Other paths are not modelled and answer as QEMU does
 // for a path that does not exist.
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 
 #include "qapi/qapi-commands.h"
+#include "system/balloon.h"
+#include "system/pci_board.h"
 #include "system/qom_registry.h"
 #include "system/vcpus.h"
 #include "system/vm.h"
@@ -25,12 +29,24 @@ struct Resolved {
   const DeviceConfig* device = nullptr;
 };
 
+// Where a -device lives: /machine/peripheral/ID, or device[N] in
+// /machine/peripheral-anon for the N-th device without an id.
+std::vector<std::pair<std::string, const DeviceConfig*>> device_paths() {
+  std::vector<std::pair<std::string, const DeviceConfig*>> out;
+  int anon = 0;
+  for (const DeviceConfig& d : vm().config().devices) {
+    out.emplace_back(d.id
+                         ? std::string(kPeripheral) + "/" + *d.id
+                         : std::string(kPeripheralAnon) + "/device[" + std::to_string(anon++) + "]",
+                     &d);
+  }
+  return out;
+}
+
 std::vector<std::string> object_paths() {
   std::vector<std::string> paths = {"/machine/peripheral", "/machine/peripheral-anon"};
   for (size_t i = 0; i < vcpus().count(); i++) paths.push_back(vcpus().cpu(i).qom_path());
-  for (const DeviceConfig& d : vm().config().devices) {
-    if (d.id) paths.push_back(std::string(kPeripheral) + "/" + *d.id);
-  }
+  for (const auto& [path, dev] : device_paths()) paths.push_back(path);
   return paths;
 }
 
@@ -58,8 +74,8 @@ Resolved resolve(const std::string& path) {
     r.kind = Resolved::Kind::Container;
   } else {
     r.kind = Resolved::Kind::Device;
-    for (const DeviceConfig& d : vm().config().devices) {
-      if (d.id && found == std::string(kPeripheral) + "/" + *d.id) r.device = &d;
+    for (const auto& [path, dev] : device_paths()) {
+      if (found == path) r.device = dev;
     }
   }
   return r;
@@ -91,6 +107,46 @@ std::vector<ObjectPropertyInfo> container_children(bool anon) {
   return out;
 }
 
+// qom-get on the PCI device migemu creates (virtio-balloon-pci), read back
+// as QEMU 7.2 reports a realized one; nullopt for a name it does not have.
+std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::string& path,
+                                         const std::string& name) {
+  if (name == "guest-stats") return balloon().guest_stats();
+  if (name == "guest-stats-polling-interval") return Value::i64(balloon().poll_interval());
+  if (name == "addr") return Value::i64(dev.pci_devfn);
+  if (name == "legacy-addr") {
+    char text[16];
+    std::snprintf(text, sizeof text, "%02x.%x", dev.pci_devfn >> 3, dev.pci_devfn & 7);
+    return Value(std::string(text));
+  }
+  const bool q35 = pci_root_bus_name(vm().config()) == "pcie.0";
+  if (name == "parent_bus") {
+    return Value(std::string(q35 ? "/machine/q35/pcie.0" : "/machine/i440fx/pci.0"));
+  }
+  // The PCIe root bus of q35 takes no hotplug; pc's PCI bus does.
+  if (name == "hotpluggable") return Value(!q35);
+  if (name == "hotplugged") return Value(false);
+  // Realized on a conventional bus, the transitional device keeps its
+  // legacy interface.
+  if (name == "disable-legacy") return Value(std::string("off"));
+  const QomType* t = qom_registry().find(dev.driver);
+  if (!t) return std::nullopt;
+  for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
+    if (p->name != name) continue;
+    if (p->type.starts_with("child<")) return Value(path + "/" + name);
+    // Unset strings and links read as "".
+    if (p->type == "str" || p->type.starts_with("link<")) return Value(std::string());
+    if (!p->default_value) return std::nullopt;
+    auto given = dev.props.find(name);
+    if (p->type == "bool" && given != dev.props.end()) {
+      const std::string& v = given->second;
+      return Value(v == "on" || v == "yes" || v == "true" || v == "y");
+    }
+    return *p->default_value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, CommandContext&) {
@@ -107,9 +163,8 @@ Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, Com
       return container_children(r.path == kPeripheralAnon);
     case Resolved::Kind::Device: {
       std::vector<ObjectPropertyInfo> out;
-      auto props = qom_registry().object_properties(r.device->driver);
-      if (props.ok()) {
-        for (const QomProperty* p : *props)
+      if (const QomType* t = qom_registry().find(r.device->driver)) {
+        for (const QomProperty* p : qom_registry().live_object_properties(*t))
           out.push_back(ObjectPropertyInfo{p->name, p->type, {}, {}});
       }
       return out;
@@ -133,6 +188,10 @@ Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
     if (args.property == "realized") return Value(true);
     auto it = r.device->props.find(args.property);
     if (it != r.device->props.end() && args.property == "chardev") return Value(it->second);
+    if (r.device->pci_devfn >= 0) {
+      std::optional<Value> v = pci_device_property(*r.device, r.path, args.property);
+      if (v) return std::move(*v);
+    }
   }
   return generic_error("Property '" + type + "." + args.property + "' not found");
 }

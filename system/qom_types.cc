@@ -112,6 +112,74 @@ void add_objects(QomRegistry& r) {
   r.add(type("secret", "secret_common", false, {prop("data", "string"), prop("file", "string")}));
 }
 
+QomProperty on_off(std::string name, bool def) {
+  return qdev_prop(std::move(name), "bool", Value(def), "on/off");
+}
+
+QomProperty realize_child(std::string name, std::string type) {
+  QomProperty p = instance_prop(std::move(name), "child<" + std::move(type) + ">");
+  p.on_realize = true;
+  return p;
+}
+
+// The PCI device base, virtio-pci, and the virtio balloon (the one PCI device
+// migemu creates: system/virtio_balloon.h). The balloon's own settings live
+// on its virtio-balloon-device child; QEMU aliases them onto the PCI device
+// when it creates one, so they are instance properties here.
+void add_pci_devices(QomRegistry& r) {
+  for (const char* name : {"conventional-pci-device", "pci-express-device"}) {
+    QomType iface = type(name, "interface", true);
+    iface.is_interface = true;
+    r.add(iface);
+  }
+  r.add(type("pci-device", "device", true,
+             {prop("failover_pair_id", "str"), prop("romfile", "str"),
+              qdev_prop("addr", "int32", Value::i64(-1),
+                        "Slot and optional function number, example: 06.0 or 06"),
+              qdev_prop("romsize", "uint32", Value::u64(UINT32_MAX)),
+              on_off("x-pcie-lnksta-dllla", true), qdev_prop("rombar", "uint32", Value::u64(1)),
+              on_off("x-pcie-extcap-init", true), qdev_prop("acpi-index", "uint32", Value::u64(0)),
+              on_off("multifunction", false), prop("legacy-addr", "str")}));
+  r.add(type(
+      "virtio-pci", "pci-device", true,
+      {on_off("migrate-extra", true), on_off("ats", false),
+       qdev_prop("x-ignore-backend-features", "bool", Value(false)), on_off("x-pcie-pm-init", true),
+       on_off("aer", false), on_off("x-pcie-flr-init", true), on_off("x-pcie-lnkctl-init", true),
+       on_off("x-ats-page-aligned", true), on_off("page-per-vq", false),
+       on_off("x-pcie-deverr-init", true), on_off("virtio-pci-bus-master-bug-migration", false),
+       on_off("modern-pio-notify", false), on_off("x-disable-pcie", false)}));
+  r.add(type("virtio-balloon-pci-base", "virtio-pci", true));
+  std::vector<QomProperty> balloon = {
+      qdev_prop("disable-legacy", "OnOffAuto", Value(std::string("auto")), "on/off/auto"),
+      qdev_prop("disable-modern", "bool", Value(false))};
+  for (QomProperty p :
+       {on_off("free-page-reporting", false), on_off("indirect_desc", true),
+        on_off("iommu_platform", false), on_off("deflate-on-oom", false),
+        qdev_prop("use-disabled-flag", "bool", Value(true)), on_off("event_idx", true),
+        on_off("page-poison", true), prop("guest-stats-polling-interval", "int"),
+        prop("guest-stats", "guest statistics"),
+        qdev_prop("x-disable-legacy-check", "bool", Value(false)), on_off("any_layout", true),
+        prop("iothread", "link<iothread>"), on_off("notify_on_empty", true),
+        on_off("queue_reset", true), qdev_prop("qemu-4-0-config-size", "bool", Value(false)),
+        on_off("packed", false), qdev_prop("use-started", "bool", Value(true)),
+        on_off("free-page-hint", false), prop("virtio-backend", "child<virtio-balloon-device>")}) {
+    p.per_instance = true;
+    balloon.push_back(std::move(p));
+  }
+  // What realizing it adds: its virtio bus and the memory regions of its BARs.
+  balloon.push_back(realize_child("virtio-bus", "virtio-pci-bus"));
+  for (const char* region :
+       {"bus master container[0]", "bus master[0]", "virtio-pci-common-virtio-balloon[0]",
+        "virtio-pci-device-virtio-balloon[0]", "virtio-pci-isr-virtio-balloon[0]",
+        "virtio-pci-notify-pio-virtio-balloon[0]", "virtio-pci-notify-virtio-balloon[0]",
+        "virtio-pci[0]", "virtio-pci[1]"}) {
+    balloon.push_back(realize_child(region, "memory-region"));
+  }
+  QomType pci = type("virtio-balloon-pci", "virtio-balloon-pci-base", false, std::move(balloon));
+  pci.interfaces = {"pci-express-device", "conventional-pci-device"};
+  r.add(pci);
+}
+
 void add_devices(QomRegistry& r) {
   r.add(type("device", "object", true,
              {prop("realized", "bool"), prop("hotpluggable", "bool"), prop("hotplugged", "bool"),
@@ -126,6 +194,7 @@ void add_devices(QomRegistry& r) {
             prop("chardev", "str", "ID of a chardev to use as a backend"),
             qdev_prop("baudbase", "uint32", Value::u64(115200)),
             qdev_prop("wakeup", "bool", Value(false)), instance_prop("serial", "child<serial>")}));
+  add_pci_devices(r);
 }
 
 void add_machines(QomRegistry& r) {

@@ -208,7 +208,8 @@ TEST(Hmp, HumanMonitorCommandCapturesCrlfOutput) {
   // `help info` lists the info sub-commands sorted by name, each prefixed with "info ".
   const std::string& out = cap.output();
   EXPECT_EQ(
-      out.rfind("info block [-n] [-v] [device] -- show info of one block device or all block "
+      out.rfind("info balloon  -- show balloon information\r\n"
+                "info block [-n] [-v] [device] -- show info of one block device or all block "
                 "devices (-n: show named nodes; -v: show details)\r\ninfo block-jobs  -- show "
                 "progress of ongoing block device operations\r\ninfo blockstats  -- show block "
                 "device statistics\r\n"
