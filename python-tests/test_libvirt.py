@@ -208,7 +208,8 @@ def test_default_devices_and_balloon(daemon, bins, which):
     libvirt's defaults starts. The balloon (virtio-balloon-pci) answers as
     QEMU's does for a guest without a balloon driver: `virsh setmem` is
     accepted, the guest gives nothing back, so the current memory and
-    dommemstat's "actual" stay at the maximum. (The default USB controller
+    dommemstat's "actual" stay at the maximum; a stats period is set through
+    qom-set. (The default USB controller
     is left out for migemu: libvirt passes no -device for it to an emulator
     without piix3-usb-uhci among its types; docs/libvirt.md.)"""
     import libvirt
@@ -231,6 +232,11 @@ def test_default_devices_and_balloon(daemon, bins, which):
         hmp = libvirt_qemu.qemuMonitorCommand(dom, "info balloon",
                                               libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
         assert hmp.strip() == "balloon: actual=256"
+        # `virsh dommemstat --period 5 --live`: libvirt finds the balloon in
+        # /machine/peripheral and sets its stats interval with qom-set.
+        dom.setMemoryStatsPeriod(5, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        assert _qmp(dom, "qom-get", {"path": "/machine/peripheral/balloon0",
+                                     "property": "guest-stats-polling-interval"}) == 5
         dom.destroy()
     finally:
         _remove(conn, name)

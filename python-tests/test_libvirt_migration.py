@@ -188,6 +188,32 @@ def test_client_managed_over_unix_and_tunnelled(pair, domain):
     assert h1.qmp(domain, "x-query-guest-digest")["digest"] == digest
 
 
+def test_domain_with_libvirts_default_devices(pair, bins):
+    """A domain that leaves the memory balloon and the USB controller to
+    libvirt's defaults: the destination is started with the same
+    virtio-balloon-pci, and the balloon answers there as before."""
+    h1, h2 = pair
+    name = "mt-default-devices"
+    xml = domain_xml(name, bins.migemu)
+    for line in ["    <controller type='usb' model='none'/>\n", "    <memballoon model='none'/>\n"]:
+        xml = xml.replace(line, "")
+    path = os.path.join(h1.root, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    h1.virsh("create", path)
+    try:
+        digest = _dirty(h1, name)
+        _migrate(h1, h2, name, "--p2p")
+        assert h2.qmp(name, "x-query-guest-digest")["digest"] == digest
+        assert h2.qmp(name, "query-balloon") == {"actual": 128 << 20}
+        assert h2.hmp(name, "info pci").count('id "balloon0"') == 1
+        _migrate(h2, h1, name, "--p2p")
+        assert h1.qmp(name, "x-query-guest-digest")["digest"] == digest
+    finally:
+        for h in pair:
+            h.virsh("destroy", name, check=False)
+
+
 def test_parallel_connections(pair, domain):
     """--parallel: libvirt turns on multifd with multifd-channels on both
     sides and gives the source a tcp: URI instead of an fd."""

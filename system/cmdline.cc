@@ -1948,6 +1948,7 @@ Status Parser::default_devices() {
   if (cfg_.daemonize && nographic_ && (default_parallel_ || default_serial_ || default_monitor_)) {
     return generic_error("-nographic cannot be used with -daemonize");
   }
+  cfg_.board_serial_ports = default_serial_ ? 1 : 0;
   auto add_port = [&](const std::string& id, const std::string& backend) {
     ChardevConfig c;
     c.id = id;

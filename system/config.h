@@ -196,6 +196,9 @@ struct Config {
   // default display (VGA) and NIC.
   bool default_vga = false;
   bool default_nic = false;
+  // Serial ports the board creates from -serial / its default (before any
+  // -device isa-serial, which count on from there).
+  int board_serial_ports = 0;
 };
 
 }  // namespace migemu

@@ -4,6 +4,10 @@
 #include "system/device_options.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <optional>
 
 #include "qapi/json_writer.h"
@@ -58,11 +62,12 @@ std::string property_help_line(const QomProperty& p) {
 }
 
 // The properties of each creatable device that migemu honours or that only
-// a guest driver would notice (none runs): the serial port's wiring, the
-// balloon's feature bits and virtqueue options. Others that change what the
+// a guest driver would notice (none runs): the serial port's wiring and
+// UART clock, the balloon's feature bits and virtqueue options. Others that change what the
 // machine looks like (ROM BAR, legacy/modern layout, iothread) are refused.
 bool property_used(const std::string& driver, const std::string& name) {
-  static constexpr const char* kSerial[] = {"chardev", "index", "iobase", "irq"};
+  static constexpr const char* kSerial[] = {"chardev", "index",    "iobase",
+                                            "irq",     "baudbase", "wakeup"};
   static constexpr const char* kBalloon[] = {
       "addr",          "deflate-on-oom", "free-page-reporting", "page-poison", "free-page-hint",
       "indirect_desc", "event_idx",      "notify_on_empty",     "any_layout",  "packed"};
@@ -81,7 +86,31 @@ std::optional<bool> parse_bool(const std::string& v) {
   return std::nullopt;
 }
 
+// An integer qdev property from -device key=value: C syntax (decimal, 0x
+// hex, 0 octal) with an optional sign and nothing after it.
+std::optional<long long> parse_int_setting(const std::string& v) {
+  if (v.empty() || std::isspace(static_cast<unsigned char>(v[0]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 0);
+  if (*end != '\0' || errno != 0) return std::nullopt;
+  return n;
+}
+
 }  // namespace
+
+uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev) {
+  // serial_isa_realizefn() counts every port it makes, the board's first;
+  // a port without index= takes the count.
+  uint32_t counter = static_cast<uint32_t>(cfg.board_serial_ports);
+  for (const DeviceConfig& d : cfg.devices) {
+    if (&d == &dev) break;
+    if (d.driver == "isa-serial") counter++;
+  }
+  auto given = dev.props.find("index");
+  if (given == dev.props.end()) return counter;
+  return static_cast<uint32_t>(parse_int_setting(given->second).value_or(0));
+}
 
 Result<std::string> check_device_driver(const std::string& driver, const MachineType& machine,
                                         const MachineConfig& machine_cfg) {
@@ -153,11 +182,21 @@ Status check_device_properties(const DeviceConfig& dev) {
     if (known && known->type == "bool" && !parse_bool(value)) {
       return generic_error("Parameter '" + name + "' expects 'on' or 'off'");
     }
+    if (known && known->type == "uint32") {
+      std::optional<long long> n = parse_int_setting(value);
+      if (!n) return generic_error("Parameter '" + name + "' expects integer");
+      if (*n < 0 || *n > UINT32_MAX) {
+        return generic_error("Parameter '" + name + "' expects uint32_t");
+      }
+    }
   }
   return {};
 }
 
 Status check_device_realize(const DeviceConfig& dev, const Config& cfg) {
+  if (dev.driver == "isa-serial" && isa_serial_index(cfg, dev) >= 4) {
+    return generic_error("Max. supported number of ISA serial ports is 4.");
+  }
   if (dev.driver != "virtio-balloon-pci") return {};
   // virtio_balloon_device_realize(): one balloon per machine, and free page
   // hinting needs an iothread (which migemu does not create).

@@ -7,6 +7,7 @@
 // error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "qapi/error.h"
@@ -28,6 +29,9 @@ Status check_device_bus(const DeviceConfig& dev, const Config& cfg);
 Status check_device_properties(const DeviceConfig& dev);
 // What realizing it checks against the machine so far (cfg.devices).
 Status check_device_realize(const DeviceConfig& dev, const Config& cfg);
+// The number of an isa-serial port (its index property), which also picks
+// its COM address and IRQ. `dev` is in cfg.devices, or is the next device.
+uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev);
 // Whether the driver plugs into the root PCI bus.
 bool device_on_pci(const std::string& driver);
 

@@ -103,4 +103,50 @@ Result<std::vector<const QomProperty*>> QomRegistry::device_properties(
   return out;
 }
 
+Error qom_not_writable(const std::string& type, const std::string& name) {
+  return generic_error("Property '" + type + "." + name + "' is not writable");
+}
+
+Error qom_set_after_realize(const std::string& name, const std::string* id,
+                            const std::string& type) {
+  std::string who = id ? "device '" + *id + "'" : std::string("anonymous device");
+  return generic_error("Attempt to set property '" + name + "' on " + who + " (type '" + type +
+                       "') after it was realized");
+}
+
+Error qom_link_set_after_realize(const std::string& name, const std::string& type) {
+  // QEMU prints the id of the link's owner with %s, which is null here.
+  return generic_error("Attempt to set link property '" + name + "' on device '(null)' (type '" +
+                       type + "') after it was realized");
+}
+
+namespace {
+Error invalid_type(const std::string& name, const char* expected) {
+  return generic_error("Invalid parameter type for '" + name + "', expected: " + expected);
+}
+}  // namespace
+
+Result<int64_t> qom_set_int(const std::string& name, const Value& v) {
+  int64_t n = 0;
+  if (!v.is_number() || !v.get_try_int(&n)) return invalid_type(name, "integer");
+  return n;
+}
+
+Result<bool> qom_set_bool(const std::string& name, const Value& v) {
+  if (!v.is_bool()) return invalid_type(name, "boolean");
+  return v.as_bool();
+}
+
+Result<std::string> qom_set_str(const std::string& name, const Value& v) {
+  if (!v.is_string()) return invalid_type(name, "string");
+  return v.as_string();
+}
+
+Status qom_set_realized(const std::string& type, const Value& v) {
+  Result<bool> b = qom_set_bool("realized", v);
+  if (!b.ok()) return b.take_error();
+  if (!*b) return generic_error("unrealizing a " + type + " is not supported by migemu");
+  return {};
+}
+
 }  // namespace migemu

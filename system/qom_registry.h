@@ -27,6 +27,9 @@ struct QomProperty {
   // Added when the object is realized (memory regions, buses): only a live
   // object's qom-list shows these, never a type's property listing.
   bool on_realize = false;
+  // For a property QEMU adds as an alias of a child's property: the child's
+  // type, which qom-set errors name (virtio-balloon-device, serial).
+  std::string alias_of;
 };
 
 struct QomType {
@@ -72,5 +75,20 @@ class QomRegistry {
 
 // The registry of everything migemu models, built on first use.
 const QomRegistry& qom_registry();
+
+// qom-set's answers on a realized object, in QEMU 7.2's words (the QObject
+// input visitor's type errors, object_property_set's and
+// qdev_prop_set_after_realize's). `id` is the device's id, null for an
+// anonymous one.
+Error qom_not_writable(const std::string& type, const std::string& name);
+Error qom_set_after_realize(const std::string& name, const std::string* id,
+                            const std::string& type);
+Error qom_link_set_after_realize(const std::string& name, const std::string& type);
+Result<int64_t> qom_set_int(const std::string& name, const Value& v);
+Result<bool> qom_set_bool(const std::string& name, const Value& v);
+Result<std::string> qom_set_str(const std::string& name, const Value& v);
+// realized: true leaves the object as it is; false would unrealize it,
+// which QEMU allows and migemu refuses (its objects cannot be remade).
+Status qom_set_realized(const std::string& type, const Value& v);
 
 }  // namespace migemu

@@ -5,10 +5,12 @@
 // for a path that does not exist.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "qapi/qapi-commands.h"
 #include "system/balloon.h"
+#include "system/device_options.h"
 #include "system/pci_board.h"
 #include "system/qom_registry.h"
 #include "system/vcpus.h"
@@ -107,10 +109,54 @@ std::vector<ObjectPropertyInfo> container_children(bool anon) {
   return out;
 }
 
+// The value a qdev property with a default reads back: the -device setting
+// (a bool as parsed), or the default.
+std::optional<Value> configured_or_default(const DeviceConfig& dev, const std::string& name) {
+  const QomType* t = qom_registry().find(dev.driver);
+  if (!t) return std::nullopt;
+  for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
+    if (p->name != name || !p->default_value) continue;
+    auto given = dev.props.find(name);
+    if (given == dev.props.end()) return *p->default_value;
+    const std::string& v = given->second;
+    if (p->type == "bool") return Value(v == "on" || v == "yes" || v == "true" || v == "y");
+    if (p->type == "uint32") return Value::u64(std::strtoull(v.c_str(), nullptr, 0));
+    return *p->default_value;
+  }
+  return std::nullopt;
+}
+
+// qom-get on isa-serial: serial_isa_realizefn() numbers the ports in the
+// order they are made, the board's first, and gives each the standard
+// COM port address and IRQ of its number unless told otherwise.
+std::optional<Value> serial_property(const DeviceConfig& dev, const std::string& name) {
+  static constexpr uint32_t kIobase[] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
+  static constexpr uint32_t kIrq[] = {4, 3, 4, 3};
+  const Config& cfg = vm().config();
+  uint32_t index = isa_serial_index(cfg, dev);
+  auto setting = [&dev](const char* key, uint32_t fallback) {
+    // Checked as an unsigned 32-bit integer when the device was made.
+    auto it = dev.props.find(key);
+    return Value::u64(it != dev.props.end() ? std::strtoull(it->second.c_str(), nullptr, 0)
+                                            : fallback);
+  };
+  if (name == "index") return Value::u64(index);
+  if (name == "iobase") return setting("iobase", index < 4 ? kIobase[index] : 0);
+  if (name == "irq") return setting("irq", index < 4 ? kIrq[index] : 0);
+  if (name == "hotpluggable" || name == "hotplugged") return Value(false);
+  if (name == "chardev") return Value(std::string());  // none given
+  if (name == "parent_bus") {
+    // The ISA bridge: made right after the vCPUs (and, on pc, the host bridge).
+    bool q35 = pci_root_bus_name(cfg) == "pcie.0";
+    return Value("/machine/unattached/device[" + std::to_string(vcpus().count() + (q35 ? 1 : 2)) +
+                 "]/isa.0");
+  }
+  return configured_or_default(dev, name);
+}
+
 // qom-get on the PCI device migemu creates (virtio-balloon-pci), read back
 // as QEMU 7.2 reports a realized one; nullopt for a name it does not have.
-std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::string& path,
-                                         const std::string& name) {
+std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::string& name) {
   if (name == "guest-stats") return balloon().guest_stats();
   if (name == "guest-stats-polling-interval") return Value::i64(balloon().poll_interval());
   if (name == "addr") return Value::i64(dev.pci_devfn);
@@ -132,22 +178,72 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
   const QomType* t = qom_registry().find(dev.driver);
   if (!t) return std::nullopt;
   for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
-    if (p->name != name) continue;
-    if (p->type.starts_with("child<")) return Value(path + "/" + name);
     // Unset strings and links read as "".
-    if (p->type == "str" || p->type.starts_with("link<")) return Value(std::string());
-    if (!p->default_value) return std::nullopt;
-    auto given = dev.props.find(name);
-    if (p->type == "bool" && given != dev.props.end()) {
-      const std::string& v = given->second;
-      return Value(v == "on" || v == "yes" || v == "true" || v == "y");
+    if (p->name == name && (p->type == "str" || p->type.starts_with("link<"))) {
+      return Value(std::string());
     }
-    return *p->default_value;
   }
-  return std::nullopt;
+  return configured_or_default(dev, name);
+}
+
+// qom-set on a -device (isa-serial, virtio-balloon-pci), realized: the
+// stats interval of the balloon is the one property QEMU lets a running one
+// change; the rest are read-only or qdev properties fixed by realize.
+Status device_set(const DeviceConfig& dev, const std::string& name, const Value& value) {
+  const QomType* t = qom_registry().find(dev.driver);
+  const QomProperty* prop = nullptr;
+  if (t) {
+    for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
+      if (p->name == name) prop = p;
+    }
+  }
+  if (!prop) return generic_error("Property '" + dev.driver + "." + name + "' not found");
+  if (name == "realized") return qom_set_realized(dev.driver, value);
+  if (name == "guest-stats-polling-interval") {
+    Result<int64_t> n = qom_set_int(name, value);
+    if (!n.ok()) return n.take_error();
+    return balloon().set_poll_interval(*n);
+  }
+  const std::string& owner = prop->alias_of.empty() ? dev.driver : prop->alias_of;
+  // Read-only: QOM's and qdev's own, children, the legacy-* strings, stats.
+  if (name == "type" || name == "hotplugged" || name == "hotpluggable" || name == "parent_bus" ||
+      name == "guest-stats" || name.starts_with("legacy-") || prop->type.starts_with("child<")) {
+    return qom_not_writable(owner, name);
+  }
+  if (prop->type.starts_with("link<")) {
+    Result<std::string> target = qom_set_str(name, value);
+    if (!target.ok()) return target.take_error();
+    if (!target->empty() && resolve(*target).kind != Resolved::Kind::Container &&
+        resolve(*target).kind != Resolved::Kind::Device) {
+      return Error{ErrorClass::DeviceNotFound, "Device '" + *target + "' not found"};
+    }
+    return qom_link_set_after_realize(name, owner);
+  }
+  // An alias names the child, which has no id.
+  const std::string* id = prop->alias_of.empty() && dev.id ? &*dev.id : nullptr;
+  return qom_set_after_realize(name, id, owner);
 }
 
 }  // namespace
+
+Status qmp_qom_set(const QomSetArg& args, CommandContext&) {
+  Resolved r = resolve(args.path);
+  switch (r.kind) {
+    case Resolved::Kind::Cpu:
+      return vcpus().find_by_path(r.path)->set(args.property, args.value);
+    case Resolved::Kind::Container:
+      // Its class property and its children, none of them writable.
+      for (const ObjectPropertyInfo& p : container_children(r.path == kPeripheralAnon)) {
+        if (p.name == args.property) return qom_not_writable("container", args.property);
+      }
+      return generic_error("Property 'container." + args.property + "' not found");
+    case Resolved::Kind::Device:
+      return device_set(*r.device, args.property, args.value);
+    default:
+      // qom-set, like qom-get, does not tell an ambiguous path apart.
+      return Error{ErrorClass::DeviceNotFound, "Device '" + args.path + "' not found"};
+  }
+}
 
 Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, CommandContext&) {
   Resolved r = resolve(args.path);
@@ -180,6 +276,11 @@ Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
     return Error{ErrorClass::DeviceNotFound, "Device '" + args.path + "' not found"};
   }
   if (r.kind == Resolved::Kind::Cpu) return r.cpu->get(args.property);
+  if (r.kind == Resolved::Kind::Container) {
+    for (const ObjectPropertyInfo& p : container_children(r.path == kPeripheralAnon)) {
+      if (p.name == args.property && p.name != "type") return Value(r.path + "/" + p.name);
+    }
+  }
   if (args.property == "type") {
     return Value(std::string(r.kind == Resolved::Kind::Container ? "container" : r.device->driver));
   }
@@ -188,10 +289,17 @@ Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
     if (args.property == "realized") return Value(true);
     auto it = r.device->props.find(args.property);
     if (it != r.device->props.end() && args.property == "chardev") return Value(it->second);
-    if (r.device->pci_devfn >= 0) {
-      std::optional<Value> v = pci_device_property(*r.device, r.path, args.property);
-      if (v) return std::move(*v);
+    if (const QomType* t = qom_registry().find(r.device->driver)) {
+      for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
+        if (p->name == args.property && p->type.starts_with("child<")) {
+          return Value(r.path + "/" + args.property);
+        }
+      }
     }
+    std::optional<Value> v = r.device->pci_devfn >= 0
+                                 ? pci_device_property(*r.device, args.property)
+                                 : serial_property(*r.device, args.property);
+    if (v) return std::move(*v);
   }
   return generic_error("Property '" + type + "." + args.property + "' not found");
 }

@@ -112,6 +112,12 @@ void add_objects(QomRegistry& r) {
   r.add(type("secret", "secret_common", false, {prop("data", "string"), prop("file", "string")}));
 }
 
+// The UART's own settings, which isa-serial offers as aliases.
+QomProperty serial_alias(QomProperty p) {
+  p.alias_of = "serial";
+  return p;
+}
+
 QomProperty on_off(std::string name, bool def) {
   return qdev_prop(std::move(name), "bool", Value(def), "on/off");
 }
@@ -162,10 +168,12 @@ void add_pci_devices(QomRegistry& r) {
         prop("iothread", "link<iothread>"), on_off("notify_on_empty", true),
         on_off("queue_reset", true), qdev_prop("qemu-4-0-config-size", "bool", Value(false)),
         on_off("packed", false), qdev_prop("use-started", "bool", Value(true)),
-        on_off("free-page-hint", false), prop("virtio-backend", "child<virtio-balloon-device>")}) {
+        on_off("free-page-hint", false)}) {
     p.per_instance = true;
+    p.alias_of = "virtio-balloon-device";
     balloon.push_back(std::move(p));
   }
+  balloon.push_back(instance_prop("virtio-backend", "child<virtio-balloon-device>"));
   // What realizing it adds: its virtio bus and the memory regions of its BARs.
   balloon.push_back(realize_child("virtio-bus", "virtio-pci-bus"));
   for (const char* region :
@@ -186,14 +194,15 @@ void add_devices(QomRegistry& r) {
               prop("parent_bus", "link<bus>")}));
   r.add(type("isa-device", "device", true));
   // 0xffffffff: "not set", the board picks the port's index/iobase/irq.
-  r.add(
-      type("isa-serial", "isa-device", false,
-           {qdev_prop("index", "uint32", Value::u64(UINT32_MAX)),
-            qdev_prop("iobase", "uint32", Value::u64(UINT32_MAX)),
-            qdev_prop("irq", "uint32", Value::u64(UINT32_MAX)),
-            prop("chardev", "str", "ID of a chardev to use as a backend"),
-            qdev_prop("baudbase", "uint32", Value::u64(115200)),
-            qdev_prop("wakeup", "bool", Value(false)), instance_prop("serial", "child<serial>")}));
+  r.add(type(
+      "isa-serial", "isa-device", false,
+      {qdev_prop("index", "uint32", Value::u64(UINT32_MAX)),
+       qdev_prop("iobase", "uint32", Value::u64(UINT32_MAX)),
+       qdev_prop("irq", "uint32", Value::u64(UINT32_MAX)),
+       serial_alias(prop("chardev", "str", "ID of a chardev to use as a backend")),
+       serial_alias(qdev_prop("baudbase", "uint32", Value::u64(115200))),
+       serial_alias(qdev_prop("wakeup", "bool", Value(false))),
+       instance_prop("serial", "child<serial>"), realize_child("serial[0]", "memory-region")}));
   add_pci_devices(r);
 }
 

@@ -1,5 +1,7 @@
 #include "system/vcpus.h"
 
+#include <utility>
+
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,6 +88,10 @@ const X86Cpu* Vcpus::find_by_path(std::string_view path) const {
   for (const Cpu& c : cpus_)
     if (c.obj->qom_path() == path) return c.obj.get();
   return nullptr;
+}
+
+X86Cpu* Vcpus::find_by_path(std::string_view path) {
+  return const_cast<X86Cpu*>(std::as_const(*this).find_by_path(path));
 }
 
 bool Vcpus::valid_index(int index) const {

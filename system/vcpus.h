@@ -37,6 +37,8 @@ class Vcpus {
   int index(size_t i) const { return cpus_[i].slot.index; }
   const VcpuSlot& slot(size_t i) const { return cpus_[i].slot; }
   const X86Cpu* find_by_path(std::string_view path) const;
+  // For qom-set (main thread; the vCPU threads never read the object).
+  X86Cpu* find_by_path(std::string_view path);
   bool valid_index(int index) const;
 
   // Every CPU the machine could have (maxcpus), present or not; empty for a

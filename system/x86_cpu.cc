@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "system/qom_registry.h"
 #include "system/x86_cpu_data.h"
 
 namespace migemu {
@@ -269,7 +270,8 @@ Result<Value> X86Cpu::get(const std::string& name) const {
   // Values realize() settles, and the per-vCPU topology.
   if (name == "type") return Value(qom_type());
   if (name == "realized" || name == "hotpluggable") return Value(true);
-  if (name == "hotplugged" || name == "start-powered-off") return Value(false);
+  if (name == "hotplugged") return Value(false);
+  if (name == "start-powered-off") return Value(start_powered_off_);
   if (name == "legacy-memory") return generic_error(prefix + " is not readable");
   if (name == "crash-information") return generic_error("No crash occurred");
   if (name == "parent_bus" || name == "memory") return Value(std::string());
@@ -280,7 +282,7 @@ Result<Value> X86Cpu::get(const std::string& name) const {
   if (name == "family") return Value::i64(family_);
   if (name == "model") return Value::i64(model_num_);
   if (name == "stepping") return Value::i64(stepping_);
-  if (name == "tsc-frequency") return Value::i64(0);
+  if (name == "tsc-frequency") return Value::i64(tsc_khz_ * 1000);
   if (name == "vendor") return Value(vendor_);
   if (name == "model-id") return Value(model_id_);
   if (name == "level" || name == "min-level") return Value::u64(level_);
@@ -307,6 +309,81 @@ Result<Value> X86Cpu::get(const std::string& name) const {
   if (is_max && name == "host-cache-info") return Value(false);
   if (const x86::QdevPropDef* q = find_qdev(name)) return qdev_default(*q);
   return generic_error(prefix + " not found");
+}
+
+namespace {
+
+// x86_cpuid_version_set_*, x86_cpuid_set_tsc_freq: "Property .NAME doesn't
+// take value V (minimum: 0, maximum: M)".
+Result<int64_t> int_in_range(const std::string& name, const Value& v, int64_t max) {
+  Result<int64_t> n = qom_set_int(name, v);
+  if (n.ok() && (*n < 0 || *n > max)) {
+    return generic_error("Property ." + name + " doesn't take value " + std::to_string(*n) +
+                         " (minimum: 0, maximum: " + std::to_string(max) + ")");
+  }
+  return n;
+}
+
+}  // namespace
+
+Status X86Cpu::set(const std::string& name, const Value& value) {
+  for (const auto& [alias, target] : kAliases) {
+    if (name == alias && (bit_props_.count(target) || find_qdev(target))) return set(target, value);
+  }
+  std::string type;
+  for (const QomPropertyEntry& p : properties()) {
+    if (p.name == name) type = p.type;
+  }
+  if (type.empty()) return generic_error("Property '" + qom_type() + "." + name + "' not found");
+  if (name == "realized") return qom_set_realized(qom_type(), value);
+  if (name == "start-powered-off") {
+    Result<bool> b = qom_set_bool(name, value);
+    if (!b.ok()) return b.take_error();
+    start_powered_off_ = *b;
+    return {};
+  }
+  if (name == "family" || name == "model" || name == "stepping") {
+    int64_t max = name == "family" ? 0xff + 0xf : name == "model" ? 0xff : 0xf;
+    Result<int64_t> n = int_in_range(name, value, max);
+    if (!n.ok()) return n.take_error();
+    int& field = name == "family" ? family_ : name == "model" ? model_num_ : stepping_;
+    field = static_cast<int>(*n);
+    return {};
+  }
+  if (name == "tsc-frequency") {
+    Result<int64_t> n = int_in_range(name, value, INT64_MAX);
+    if (!n.ok()) return n.take_error();
+    tsc_khz_ = *n / 1000;
+    return {};
+  }
+  if (name == "vendor" || name == "model-id") {
+    Result<std::string> str = qom_set_str(name, value);
+    if (!str.ok()) return str.take_error();
+    if (name == "vendor") {
+      // Twelve bytes: CPUID[0].EBX, EDX, ECX.
+      if (str->size() != 12) {
+        return generic_error("Property '.vendor' doesn't take value '" + *str + "'");
+      }
+      vendor_ = *str;
+    } else {
+      // The 48 bytes of CPUID[0x80000002..4], up to the first NUL.
+      model_id_ = str->substr(0, std::min(str->find('\0'), size_t{48}));
+    }
+    return {};
+  }
+  if (name == "type" || name == "parent_bus" || name == "hotplugged" || name == "hotpluggable" ||
+      name == "legacy-memory" || name == "crash-information" || name == "unavailable-features" ||
+      name == "feature-words" || name == "filtered-features" || type.starts_with("child<")) {
+    return qom_not_writable(qom_type(), name);
+  }
+  if (type.starts_with("link<")) {
+    Result<std::string> target = qom_set_str(name, value);
+    if (!target.ok()) return target.take_error();
+    if (!target->empty())
+      return Error{ErrorClass::DeviceNotFound, "Device '" + *target + "' not found"};
+    return qom_link_set_after_realize(name, qom_type());
+  }
+  return qom_set_after_realize(name, nullptr, qom_type());
 }
 
 }  // namespace migemu

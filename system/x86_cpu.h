@@ -46,6 +46,11 @@ class X86Cpu {
   std::vector<QomPropertyEntry> properties() const;
   // qom-get: "Property 'T.P' not found" for a name the CPU lacks.
   Result<Value> get(const std::string& name) const;
+  // qom-set on the realized vCPU: QEMU 7.2 lets a running CPU's family,
+  // model, stepping, vendor, model-id, tsc-frequency and start-powered-off
+  // change (later qom-gets read them back); every other property is
+  // read-only or fixed at realize, and answers QEMU's error.
+  Status set(const std::string& name, const Value& value);
   std::vector<std::string> unavailable_features() const;
   // CPUID[1].EDX apic: the CPU has a local APIC (a "lapic" child).
   bool has_lapic() const;
@@ -79,6 +84,8 @@ class X86Cpu {
   int family_ = 0, model_num_ = 0, stepping_ = 0;
   uint32_t level_ = 0, xlevel_ = 0;
   std::string vendor_, model_id_;
+  int64_t tsc_khz_ = 0;  // TCG sets none
+  bool start_powered_off_ = false;
   bool smp_ = false;
 };
 

@@ -167,6 +167,7 @@ TEST(QapiIntrospect, CommandsAndEventsFirstInModuleOrder) {
                                              "query-qmp-schema",
                                              "qom-list",
                                              "qom-get",
+                                             "qom-set",
                                              "qom-list-types",
                                              "qom-list-properties",
                                              "device-list-properties",
