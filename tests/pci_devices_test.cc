@@ -1,0 +1,105 @@
+// The PCI placement of -device virtio-balloon-pci on the modelled boards and
+// the balloon's state. Texts and placements were checked against
+// qemu-system-x86_64 7.2 (python-tests/test_devices.py, test_balloon.py
+// compare whole sessions).
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "system/balloon.h"
+#include "system/cmdline.h"
+#include "system/pci_board.h"
+
+namespace migemu {
+namespace {
+
+Config machine(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"-M", "pc", "-nodefaults", "-display", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Result<Config> r = parse_command_line(args);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().desc);
+  return r.ok() ? std::move(*r) : Config{};
+}
+
+std::string error_of(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"-M", "pc", "-nodefaults", "-display", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Result<Config> r = parse_command_line(args);
+  return r.ok() ? "<ok>" : r.error().desc;
+}
+
+TEST(PciDevices, BalloonTakesTheLowestFreeSlotOrItsAddress) {
+  Config c = machine({"-device", "virtio-balloon-pci,id=b"});
+  ASSERT_EQ(c.devices.size(), 1u);
+  EXPECT_EQ(c.devices[0].pci_devfn, 2 << 3);  // 00.0 host bridge, 01.x PIIX3
+  c = machine({"-device", "virtio-balloon,id=b,addr=0x1f.7"});
+  EXPECT_EQ(c.devices[0].driver, "virtio-balloon-pci");  // the alias names its type
+  EXPECT_EQ(c.devices[0].pci_devfn, 0x1f << 3 | 7);
+  std::vector<PciFunction> fns = pci_root_bus_functions(c);
+  const PciFunction& f = fns.back();
+  EXPECT_EQ(f.slot, 0x1f);
+  EXPECT_EQ(f.function, 7);
+  EXPECT_EQ(f.vendor_id, 0x1af4);
+  EXPECT_EQ(f.device_id, 0x1002);
+  EXPECT_EQ(f.subsystem_id, 5);
+  EXPECT_EQ(f.class_id, 0x00ff);
+  EXPECT_EQ(f.qdev_id, "b");
+  ASSERT_EQ(f.bars.size(), 2u);
+  EXPECT_EQ(f.bars[0].size, 64u);
+  EXPECT_TRUE(f.bars[1].mem64 && f.bars[1].prefetch);
+  // On q35 slot 1 is free.
+  Result<Config> q35 = parse_command_line(
+      {"-M", "q35", "-nodefaults", "-display", "none", "-device", "virtio-balloon-pci"});
+  ASSERT_TRUE(q35.ok());
+  EXPECT_EQ(q35->devices[0].pci_devfn, 1 << 3);
+}
+
+TEST(PciDevices, AddressErrorsAsQemu) {
+  EXPECT_EQ(error_of({"-device", "virtio-balloon-pci,addr=1"}),
+            "-device virtio-balloon-pci,addr=1: PCI: slot 1 function 0 not available for "
+            "virtio-balloon-pci, in use by PIIX3,id=(null)");
+  EXPECT_EQ(error_of({"-device", "virtio-balloon-pci,id=a,addr=3", "-device",
+                      "virtio-balloon-pci,id=b,addr=3"}),
+            "-device virtio-balloon-pci,id=b,addr=3: PCI: slot 3 function 0 not available for "
+            "virtio-balloon-pci, in use by virtio-balloon-pci,id=a");
+  for (const char* bad : {"0x20", "3.8", "zz", "3.", "3x", ""}) {
+    EXPECT_EQ(error_of({"-device", std::string("virtio-balloon-pci,addr=") + bad}),
+              std::string("-device virtio-balloon-pci,addr=") + bad +
+                  ": Property 'virtio-balloon-pci.addr' doesn't take value '" + bad + "'")
+        << bad;
+  }
+  EXPECT_EQ(error_of({"-device", "virtio-balloon-pci,bus=pci.1"}),
+            "-device virtio-balloon-pci,bus=pci.1: Bus 'pci.1' not found");
+  EXPECT_EQ(error_of({"-device", "isa-serial,bus=pci.0"}),
+            "-device isa-serial,bus=pci.0: Device 'isa-serial' can't go on PCI bus");
+  EXPECT_EQ(error_of({"-device", "virtio-balloon-pci,rombar=0"}),
+            "-device virtio-balloon-pci,rombar=0: property 'virtio-balloon-pci.rombar' is not "
+            "supported by migemu");
+}
+
+TEST(Balloon, TargetAndActual) {
+  Config none = machine({});
+  Balloon b;
+  Result<int64_t> a = b.actual(none);
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().cls, ErrorClass::DeviceNotActive);
+  EXPECT_EQ(a.error().desc, "No balloon device has been activated");
+
+  Config c = machine({"-m", "256", "-device", "virtio-balloon-pci"});
+  EXPECT_EQ(b.set_target(c, 0).error().desc, "Parameter 'target' expects a size");
+  ASSERT_TRUE(b.set_target(c, 64 << 20).ok());
+  EXPECT_EQ(b.target_pages(), (192u << 20) >> 12);
+  ASSERT_TRUE(b.set_target(c, int64_t{1} << 40).ok());  // more than RAM: all of it
+  EXPECT_EQ(b.target_pages(), 0u);
+  // No driver gives pages up.
+  EXPECT_EQ(*b.actual(c), 256 << 20);
+  EXPECT_EQ(b.set_poll_interval(-1).error().desc, "timer value must be greater than zero");
+  EXPECT_EQ(b.set_poll_interval(int64_t{1} << 32).error().desc, "timer value is too big");
+  ASSERT_TRUE(b.set_poll_interval(7).ok());
+  EXPECT_EQ(b.poll_interval(), 7);
+}
+
+}  // namespace
+}  // namespace migemu
