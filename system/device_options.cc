@@ -13,6 +13,7 @@
 #include "qapi/json_writer.h"
 #include "system/pci_board.h"
 #include "system/qemu_device_types.h"
+#include "system/qemu_opts.h"
 #include "system/qom_registry.h"
 
 namespace migemu {
@@ -78,14 +79,6 @@ bool property_used(const std::string& driver, const std::string& name) {
   return driver == "isa-serial" ? in(kSerial) : in(kBalloon);
 }
 
-// qapi_bool_parse(), as a qdev bool property set from -device key=value
-// takes its text; JSON true/false arrive as "true"/"false".
-std::optional<bool> parse_bool(const std::string& v) {
-  if (v == "on" || v == "yes" || v == "true" || v == "y") return true;
-  if (v == "off" || v == "no" || v == "false" || v == "n") return false;
-  return std::nullopt;
-}
-
 // An integer qdev property from -device key=value: C syntax (decimal, 0x
 // hex, 0 octal) with an optional sign and nothing after it.
 std::optional<long long> parse_int_setting(const std::string& v) {
@@ -98,6 +91,12 @@ std::optional<long long> parse_int_setting(const std::string& v) {
 }
 
 }  // namespace
+
+std::optional<bool> parse_bool_setting(const std::string& v) {
+  bool b = false;
+  if (!qopts::parse_bool(v, &b)) return std::nullopt;
+  return b;
+}
 
 uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev) {
   // serial_isa_realizefn() counts every port it makes, the board's first;
@@ -179,8 +178,8 @@ Status check_device_properties(const DeviceConfig& dev) {
     if (!property_used(dev.driver, name)) {
       return generic_error("property '" + dev.driver + "." + name + "' is not supported by migemu");
     }
-    if (known && known->type == "bool" && !parse_bool(value)) {
-      return generic_error("Parameter '" + name + "' expects 'on' or 'off'");
+    if (known && known->type == "bool" && !parse_bool_setting(value)) {
+      return generic_error(qopts::bool_error(name));
     }
     if (known && known->type == "uint32") {
       std::optional<long long> n = parse_int_setting(value);
@@ -204,7 +203,7 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg) {
     if (d.driver == dev.driver) return generic_error("Only one balloon device is supported");
   }
   auto hint = dev.props.find("free-page-hint");
-  if (hint != dev.props.end() && parse_bool(hint->second).value_or(false)) {
+  if (hint != dev.props.end() && parse_bool_setting(hint->second).value_or(false)) {
     return generic_error("'free-page-hint' requires 'iothread' to be set");
   }
   return {};

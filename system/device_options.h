@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "qapi/error.h"
@@ -32,6 +33,8 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg);
 // The number of an isa-serial port (its index property), which also picks
 // its COM address and IRQ. `dev` is in cfg.devices, or is the next device.
 uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev);
+// A -device bool setting ("on", "off", "yes", ...), nullopt for other text.
+std::optional<bool> parse_bool_setting(const std::string& v);
 // Whether the driver plugs into the root PCI bus.
 bool device_on_pci(const std::string& driver);
 

@@ -119,7 +119,7 @@ std::optional<Value> configured_or_default(const DeviceConfig& dev, const std::s
     auto given = dev.props.find(name);
     if (given == dev.props.end()) return *p->default_value;
     const std::string& v = given->second;
-    if (p->type == "bool") return Value(v == "on" || v == "yes" || v == "true" || v == "y");
+    if (p->type == "bool") return Value(parse_bool_setting(v).value_or(false));
     if (p->type == "uint32") return Value::u64(std::strtoull(v.c_str(), nullptr, 0));
     return *p->default_value;
   }
