@@ -17,6 +17,7 @@
 #include "system/cpu_commands.h"
 #include "system/guest_commands.h"
 #include "system/pci_commands.h"
+#include "system/qom_hmp.h"
 
 namespace migemu {
 
@@ -161,6 +162,9 @@ enum : int {
   kInfoBlockJobs,
   kInfoBalloon,
   kBalloon,
+  kQomList,
+  kQomGet,
+  kQomSet,
   kCount
 };
 
@@ -203,6 +207,9 @@ constexpr Handler kHandlers[] = {
     hmp_info_block_jobs,
     hmp_info_balloon,
     hmp_balloon,
+    hmp_qom_list,
+    hmp_qom_get,
+    hmp_qom_set,
 };
 static_assert(std::size(kHandlers) == kCount);
 
@@ -380,6 +387,21 @@ constexpr HmpCommand kTable[] = {
      .help = "Set the parameter for migration",
      .completion = hmp_migrate_set_parameter_completion,
      .id = kMigrateSetParameter},
+    {.name = "qom-get",
+     .args_type = "path:s,property:s",
+     .params = "path property",
+     .help = "print QOM property",
+     .id = kQomGet},
+    {.name = "qom-list",
+     .args_type = "path:s?",
+     .params = "path",
+     .help = "list QOM properties",
+     .id = kQomList},
+    {.name = "qom-set",
+     .args_type = "json:-j,path:s,property:s,value:S",
+     .params = "[-j] path property value",
+     .help = "set QOM property.\n\t\t\t-j: the value is specified in json format.",
+     .id = kQomSet},
     {.name = "quit|q", .args_type = "", .params = "", .help = "quit the emulator", .id = kQuit},
     {.name = "stop|s", .args_type = "", .params = "", .help = "stop emulation", .id = kStop},
     {.name = "system_powerdown",

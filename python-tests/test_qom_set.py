@@ -8,6 +8,9 @@ range and type errors, read-only properties, qdev properties fixed at
 realize (named by device id, or by the child type an alias points to),
 links, unknown paths and properties, missing arguments.
 
+HMP qom-list, qom-get and qom-set (text parsed as each property's type, or
+JSON with -j), byte-identical too.
+
 A sweep: every property of a vCPU, the serial port and the balloon is set
 to the value qom-get reads from it, and each reply must be QEMU's; so must
 every qom-get of the serial port's and the balloon's properties.
@@ -94,6 +97,69 @@ def test_qom_set_session(differ):
         for m in SESSION:
             c.send(m, msgs=1)
     differ(script)
+
+
+def _hmp(line):
+    return qmp_cmd("human-monitor-command", **{"command-line": line})
+
+
+HMP_SESSION = [
+    _hmp("qom-list"), _hmp("qom-list /machine/peripheral"), _hmp("qom-list /machine/nosuch"),
+    _hmp("qom-list nosuch[0]"),
+    _hmp("qom-get %s guest-stats" % B), _hmp("qom-get %s guest-stats-polling-interval" % B),
+    _hmp("qom-get %s family" % CPU), _hmp("qom-get %s feature-words" % CPU),
+    _hmp("qom-get %s model-id" % CPU), _hmp("qom-get %s nosuch" % CPU), _hmp("qom-get x y"),
+    _hmp("qom-get %s" % CPU),
+    # text, parsed as the property's type
+    _hmp("qom-set %s family 6" % CPU), _hmp("qom-set %s family 0x10" % CPU),
+    _hmp("qom-get %s family" % CPU), _hmp("qom-set %s family x" % CPU),
+    _hmp("qom-set %s family 300" % CPU), _hmp("qom-set %s vendor GenuineIntel" % CPU),
+    _hmp("qom-set %s model-id My CPU" % CPU), _hmp("qom-get %s model-id" % CPU),
+    _hmp("qom-set %s start-powered-off yes" % CPU), _hmp("qom-set %s start-powered-off 1" % CPU),
+    _hmp("qom-set %s realized on" % CPU), _hmp("qom-set %s sse4.2 x" % CPU),
+    _hmp("qom-set %s guest-stats-polling-interval 3" % B),
+    _hmp("qom-set %s guest-stats-polling-interval three" % B),
+    _hmp("qom-get %s guest-stats-polling-interval" % B),
+    _hmp("qom-set %s deflate-on-oom on" % B), _hmp("qom-set %s type x" % B),
+    _hmp("qom-set /machine/nosuch a b"), _hmp("qom-set device[0] family 6"),
+    # JSON with -j
+    _hmp("qom-set -j %s family 7" % CPU), _hmp("qom-set -j %s family \"7\"" % CPU),
+    _hmp("qom-set -j %s vendor \"AuthenticAMD\"" % CPU), _hmp("qom-set -j %s vendor abc" % CPU),
+    _hmp("qom-set -j %s family {" % CPU), _hmp("qom-set -j %s family 1 2" % CPU),
+    _hmp("qom-get %s vendor" % CPU),
+    # missing arguments, help
+    _hmp("qom-set"), _hmp("qom-set %s" % CPU), _hmp("qom-set %s family" % CPU),
+    _hmp("help qom-set"), _hmp("help qom-list"), _hmp("help qom-get"),
+]
+
+
+def test_hmp_qom_commands(differ):
+    def script(s):
+        s.launch(*ARGS, "-qmp", unix_server("qmp.sock"))
+        c = s.qmp(negotiate=True)
+        for m in HMP_SESSION:
+            c.send(m, msgs=1)
+    differ(script)
+
+
+def _hmp_lines(binary, line):
+    inst = Instance(binary, ARGS + ["-qmp", unix_server("qmp.sock")])
+    inst.start()
+    try:
+        c = QMPClient(connect_unix(inst.path("qmp.sock"), 10, inst.alive))
+        c.negotiate()
+        return c.cmd("human-monitor-command", {"command-line": line}).split("\r\n")
+    finally:
+        inst.kill()
+
+
+@pytest.mark.parametrize("path", [CPU, S, B])
+def test_hmp_qom_list_lines(bins, path):
+    """One "name (type)" line per property; QEMU lists an object's
+    properties in hash-table order, so the lines are compared as sets."""
+    want = _hmp_lines(bins.qemu, "qom-list " + path)
+    got = _hmp_lines(bins.migemu, "qom-list " + path)
+    assert len(got) == len(want) and set(got) == set(want)
 
 
 def _sweep(binary):

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <map>
 
+#include "qapi/bool_parse.h"
+
 namespace migemu::qopts {
 
 namespace {
@@ -203,15 +205,9 @@ ParseStatus parse_i64(std::string_view s, int base, int64_t* out) {
 }
 
 bool parse_bool(std::string_view s, bool* out) {
-  if (s == "on" || s == "yes" || s == "true" || s == "y") {
-    *out = true;
-    return true;
-  }
-  if (s == "off" || s == "no" || s == "false" || s == "n") {
-    *out = false;
-    return true;
-  }
-  return false;
+  std::optional<bool> b = qapi_bool_parse(s);
+  if (b) *out = *b;
+  return b.has_value();
 }
 
 std::string bool_error(std::string_view name) {

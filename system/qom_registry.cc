@@ -3,6 +3,10 @@
 #include "system/qom_registry.h"
 
 #include <cassert>
+#include <cerrno>
+#include <cstdlib>
+
+#include "qapi/bool_parse.h"
 
 namespace migemu {
 
@@ -126,23 +130,39 @@ Error invalid_type(const std::string& name, const char* expected) {
 }
 }  // namespace
 
-Result<int64_t> qom_set_int(const std::string& name, const Value& v) {
+Result<int64_t> qom_set_int(const std::string& name, const QomSetValue& v) {
   int64_t n = 0;
-  if (!v.is_number() || !v.get_try_int(&n)) return invalid_type(name, "integer");
+  if (v.text) {
+    // qemu_strtoi64(): C syntax, base prefixes, all of the text.
+    const std::string& t = v.value.as_string();
+    errno = 0;
+    char* end = nullptr;
+    long long parsed = std::strtoll(t.c_str(), &end, 0);
+    if (t.empty() || *end != '\0' || errno != 0) {
+      return generic_error("Parameter '" + name + "' expects int64");
+    }
+    return static_cast<int64_t>(parsed);
+  }
+  if (!v.value.is_number() || !v.value.get_try_int(&n)) return invalid_type(name, "integer");
   return n;
 }
 
-Result<bool> qom_set_bool(const std::string& name, const Value& v) {
-  if (!v.is_bool()) return invalid_type(name, "boolean");
-  return v.as_bool();
+Result<bool> qom_set_bool(const std::string& name, const QomSetValue& v) {
+  if (v.text) {
+    std::optional<bool> b = qapi_bool_parse(v.value.as_string());
+    if (!b) return generic_error("Parameter '" + name + "' expects 'on' or 'off'");
+    return *b;
+  }
+  if (!v.value.is_bool()) return invalid_type(name, "boolean");
+  return v.value.as_bool();
 }
 
-Result<std::string> qom_set_str(const std::string& name, const Value& v) {
-  if (!v.is_string()) return invalid_type(name, "string");
-  return v.as_string();
+Result<std::string> qom_set_str(const std::string& name, const QomSetValue& v) {
+  if (!v.value.is_string()) return invalid_type(name, "string");
+  return v.value.as_string();
 }
 
-Status qom_set_realized(const std::string& type, const Value& v) {
+Status qom_set_realized(const std::string& type, const QomSetValue& v) {
   Result<bool> b = qom_set_bool("realized", v);
   if (!b.ok()) return b.take_error();
   if (!*b) return generic_error("unrealizing a " + type + " is not supported by migemu");

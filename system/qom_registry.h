@@ -84,11 +84,19 @@ Error qom_not_writable(const std::string& type, const std::string& name);
 Error qom_set_after_realize(const std::string& name, const std::string* id,
                             const std::string& type);
 Error qom_link_set_after_realize(const std::string& name, const std::string& type);
-Result<int64_t> qom_set_int(const std::string& name, const Value& v);
-Result<bool> qom_set_bool(const std::string& name, const Value& v);
-Result<std::string> qom_set_str(const std::string& name, const Value& v);
+//
+// The value to set comes from QMP (a JSON value, read as the QObject input
+// visitor reads it) or from HMP `qom-set` without -j (text, which each
+// property parses as its own type, as QEMU's string input visitor does).
+struct QomSetValue {
+  const Value& value;
+  bool text = false;  // value is the HMP text (a string)
+};
+Result<int64_t> qom_set_int(const std::string& name, const QomSetValue& v);
+Result<bool> qom_set_bool(const std::string& name, const QomSetValue& v);
+Result<std::string> qom_set_str(const std::string& name, const QomSetValue& v);
 // realized: true leaves the object as it is; false would unrealize it,
 // which QEMU allows and migemu refuses (its objects cannot be remade).
-Status qom_set_realized(const std::string& type, const Value& v);
+Status qom_set_realized(const std::string& type, const QomSetValue& v);
 
 }  // namespace migemu

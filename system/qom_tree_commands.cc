@@ -189,7 +189,7 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
 // qom-set on a -device (isa-serial, virtio-balloon-pci), realized: the
 // stats interval of the balloon is the one property QEMU lets a running one
 // change; the rest are read-only or qdev properties fixed by realize.
-Status device_set(const DeviceConfig& dev, const std::string& name, const Value& value) {
+Status device_set(const DeviceConfig& dev, const std::string& name, const QomSetValue& value) {
   const QomType* t = qom_registry().find(dev.driver);
   const QomProperty* prop = nullptr;
   if (t) {
@@ -226,23 +226,27 @@ Status device_set(const DeviceConfig& dev, const std::string& name, const Value&
 
 }  // namespace
 
-Status qmp_qom_set(const QomSetArg& args, CommandContext&) {
-  Resolved r = resolve(args.path);
+Status qom_set(const std::string& path, const std::string& property, const QomSetValue& value) {
+  Resolved r = resolve(path);
   switch (r.kind) {
     case Resolved::Kind::Cpu:
-      return vcpus().find_by_path(r.path)->set(args.property, args.value);
+      return vcpus().find_by_path(r.path)->set(property, value);
     case Resolved::Kind::Container:
       // Its class property and its children, none of them writable.
       for (const ObjectPropertyInfo& p : container_children(r.path == kPeripheralAnon)) {
-        if (p.name == args.property) return qom_not_writable("container", args.property);
+        if (p.name == property) return qom_not_writable("container", property);
       }
-      return generic_error("Property 'container." + args.property + "' not found");
+      return generic_error("Property 'container." + property + "' not found");
     case Resolved::Kind::Device:
-      return device_set(*r.device, args.property, args.value);
+      return device_set(*r.device, property, value);
     default:
       // qom-set, like qom-get, does not tell an ambiguous path apart.
-      return Error{ErrorClass::DeviceNotFound, "Device '" + args.path + "' not found"};
+      return Error{ErrorClass::DeviceNotFound, "Device '" + path + "' not found"};
   }
+}
+
+Status qmp_qom_set(const QomSetArg& args, CommandContext&) {
+  return qom_set(args.path, args.property, QomSetValue{args.value});
 }
 
 Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, CommandContext&) {

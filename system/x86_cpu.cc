@@ -315,7 +315,7 @@ namespace {
 
 // x86_cpuid_version_set_*, x86_cpuid_set_tsc_freq: "Property .NAME doesn't
 // take value V (minimum: 0, maximum: M)".
-Result<int64_t> int_in_range(const std::string& name, const Value& v, int64_t max) {
+Result<int64_t> int_in_range(const std::string& name, const QomSetValue& v, int64_t max) {
   Result<int64_t> n = qom_set_int(name, v);
   if (n.ok() && (*n < 0 || *n > max)) {
     return generic_error("Property ." + name + " doesn't take value " + std::to_string(*n) +
@@ -326,7 +326,7 @@ Result<int64_t> int_in_range(const std::string& name, const Value& v, int64_t ma
 
 }  // namespace
 
-Status X86Cpu::set(const std::string& name, const Value& value) {
+Status X86Cpu::set(const std::string& name, const QomSetValue& value) {
   for (const auto& [alias, target] : kAliases) {
     if (name == alias && (bit_props_.count(target) || find_qdev(target))) return set(target, value);
   }

@@ -17,6 +17,8 @@
 
 namespace migemu {
 
+struct QomSetValue;
+
 struct CpuTopologyIds {
   int socket = 0, die = 0, core = 0, thread = 0;
   uint32_t apic_id = 0;
@@ -50,7 +52,7 @@ class X86Cpu {
   // model, stepping, vendor, model-id, tsc-frequency and start-powered-off
   // change (later qom-gets read them back); every other property is
   // read-only or fixed at realize, and answers QEMU's error.
-  Status set(const std::string& name, const Value& value);
+  Status set(const std::string& name, const QomSetValue& value);
   std::vector<std::string> unavailable_features() const;
   // CPUID[1].EDX apic: the CPU has a local APIC (a "lapic" child).
   bool has_lapic() const;
