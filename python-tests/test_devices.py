@@ -12,6 +12,7 @@ import pytest
 from launcher import run_to_exit
 
 PC = ["-M", "pc", "-nodefaults", "-display", "none", "-S"]
+Q35 = ["-M", "q35", "-nodefaults", "-display", "none", "-S"]
 NONE = ["-M", "none", "-nodefaults", "-display", "none", "-S"]
 
 
@@ -43,6 +44,7 @@ REFUSED_BY_BOTH = {
     # key=value devices are created before the JSON ones
     "kv-before-json": NONE + ["-device", '{"driver":"nosuch"}', "-device", "foo2"],
     "serial-on-pci-bus": PC + ["-device", "isa-serial,bus=pci.0"],
+    "serial-on-pcie-bus": Q35 + ["-device", "isa-serial,bus=pcie.0"],
     "serial-index-not-integer": PC + ["-device", "isa-serial,index=1k"],
     "serial-index-octal": PC + ["-device", "isa-serial,index=08"],
     "serial-index-negative": PC + ["-device", "isa-serial,index=-1"],
@@ -66,8 +68,26 @@ REFUSED_BY_BOTH = {
     "balloon-bool-value": PC + ["-device", "virtio-balloon-pci,id=b,deflate-on-oom=maybe"],
     "balloon-unknown-property": PC + ["-device", "virtio-balloon-pci,id=b,nosuch=1"],
     "balloon-hint-without-iothread": PC + ["-device", "virtio-balloon-pci,free-page-hint=on"],
-    "balloon-q35-slot-of-board": ["-M", "q35", "-nodefaults", "-display", "none", "-S",
-                                  "-device", "virtio-balloon-pci,addr=0x1f.0x2"],
+    "balloon-q35-slot-of-board": Q35 + ["-device", "virtio-balloon-pci,addr=0x1f.0x2"],
+    "balloon-function-of-single-function-slot": Q35 + ["-device", "virtio-balloon-pci,addr=0.1"],
+    "port-same-chassis-and-slot": Q35 + ["-device", "pcie-root-port,id=p1",
+                                         "-device", "pcie-root-port,id=p2"],
+    "port-function-without-multifunction": Q35 + [
+        "-device", "pcie-root-port,id=p1,addr=2",
+        "-device", "pcie-root-port,id=p2,addr=2.1,chassis=2"],
+    "port-single-function-after-others": Q35 + [
+        "-device", "pcie-root-port,id=p1,addr=2.1,chassis=2",
+        "-device", "pcie-root-port,id=p0,addr=2"],
+    "port-number-too-big": Q35 + ["-device", "pcie-root-port,id=p1,port=300"],
+    "port-slot-too-big": Q35 + ["-device", "pcie-root-port,id=p1,slot=65536"],
+    "port-hotplug-value": Q35 + ["-device", "pcie-root-port,id=p1,hotplug=maybe"],
+    "port-unknown-property": Q35 + ["-device", "pcie-root-port,id=p1,foo=1"],
+    "port-second-balloon-behind-it": Q35 + [
+        "-device", "pcie-root-port,id=p1", "-device", "virtio-balloon-pci,bus=p1",
+        "-device", "virtio-balloon-pci,bus=p1"],
+    "port-bus-slot-in-use": Q35 + [
+        "-device", "pcie-root-port,id=p1", "-device", "virtio-balloon-pci,bus=p1",
+        "-device", "isa-serial,bus=p1"],
 }
 
 
@@ -86,6 +106,7 @@ HELP = {
     "cpu": PC + ["-device", "qemu64-x86_64-cpu,help"],
     "balloon": PC + ["-device", "virtio-balloon-pci,help"],
     "balloon-alias": PC + ["-device", "virtio-balloon,help"],
+    "root-port": Q35 + ["-device", "pcie-root-port,help"],
 }
 
 
@@ -99,7 +120,7 @@ def test_device_type_help(differ, case):
 @pytest.mark.parametrize("args,shown", [
     (PC + ["-device", "virtio-net-pci"], "virtio-net-pci"),
     (PC + ["-device", "virtio-net"], "virtio-net-pci"),  # an alias names its type
-    (PC + ["-device", "virtio-balloon-pci-transitional"], "virtio-balloon-pci-transitional"),
+    (["-M", "q35", "-nodefaults", "-display", "none", "-S", "-device", "ioh3420"], "ioh3420"),
     (PC + ["-M", "pc,usb=on", "-device", "usb-tablet"], "usb-tablet"),
     (PC + ["-device", "qemu64-x86_64-cpu"], "qemu64-x86_64-cpu"),
     (PC + ["-device", "piix3-usb-uhci,id=usb"], "piix3-usb-uhci"),
@@ -118,10 +139,16 @@ def test_device_list_help(bins):
     """`-device help` lists what migemu can create, in QEMU's format."""
     rc, out, err = run_to_exit(bins.migemu, PC + ["-device", "help"])
     assert rc == 0 and err == b""
-    balloon = b'name "virtio-balloon-pci", bus PCI, alias "virtio-balloon"\n'
-    assert out == (b'\nInput devices:\nname "isa-serial", bus ISA\n'
+    port = b'name "pcie-root-port", bus PCI, desc "PCI Express Root Port"\n'
+    balloon = (b'name "virtio-balloon-pci", bus PCI, alias "virtio-balloon"\n'
+               b'name "virtio-balloon-pci-non-transitional", bus PCI\n'
+               b'name "virtio-balloon-pci-transitional", bus PCI\n')
+    assert out == (b'Controller/Bridge/Hub devices:\n' + port +
+                   b'\nInput devices:\nname "isa-serial", bus ISA\n'
                    b'\nMisc devices:\n' + balloon)
     rc, qout, _ = run_to_exit(bins.qemu, PC + ["-device", "help"])
     assert rc == 0 and b'\nInput devices:\n' in qout and b'name "isa-serial", bus ISA\n' in qout
+    assert qout.startswith(b'Controller/Bridge/Hub devices:\n')
+    assert port in qout[:qout.index(b'\n\n')]
     misc = qout[qout.index(b'\nMisc devices:\n'):]
     assert balloon in misc[:misc.index(b'\n\n', 1)]

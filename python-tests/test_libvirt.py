@@ -202,21 +202,23 @@ def test_unemulated_device_fails_the_start(daemon, bins, add, device):
         dom.undefine()
 
 
+@pytest.mark.parametrize("machine", ["pc", "q35"])
 @pytest.mark.parametrize("which", ["migemu", "qemu"])
-def test_default_devices_and_balloon(daemon, bins, which):
+def test_default_devices_and_balloon(daemon, bins, which, machine):
     """A domain that leaves the USB controller and the memory balloon to
     libvirt's defaults starts. The balloon (virtio-balloon-pci) answers as
     QEMU's does for a guest without a balloon driver: `virsh setmem` is
     accepted, the guest gives nothing back, so the current memory and
     dommemstat's "actual" stay at the maximum; a stats period is set through
-    qom-set. (The default USB controller
+    qom-set. On q35 libvirt puts the balloon behind a pcie-root-port of its
+    own and adds a spare one. (The default USB controller
     is left out for migemu: libvirt passes no -device for it to an emulator
     without piix3-usb-uhci among its types; docs/libvirt.md.)"""
     import libvirt
     import libvirt_qemu
-    name = "mt-defaults-" + which
+    name = "mt-defaults-%s-%s" % (which, machine)
     conn = libvirt.open(daemon.uri)
-    xml = domain_xml(name, getattr(bins, which), mib=256)
+    xml = domain_xml(name, getattr(bins, which), mib=256, machine=machine)
     for line in ["    <controller type='usb' model='none'/>\n", "    <memballoon model='none'/>\n"]:
         assert line in xml
         xml = xml.replace(line, "")

@@ -11,9 +11,10 @@ links, unknown paths and properties, missing arguments.
 HMP qom-list, qom-get and qom-set (text parsed as each property's type, or
 JSON with -j), byte-identical too.
 
-A sweep: every property of a vCPU, the serial port and the balloon is set
-to the value qom-get reads from it, and each reply must be QEMU's; so must
-every qom-get of the serial port's and the balloon's properties.
+A sweep: every property of a vCPU, the serial ports, the balloon and the
+containers (pc), and of PCIe root ports with the balloon behind one (q35),
+is set to the value qom-get reads from it, and each reply must be QEMU's; so
+must every qom-get of the devices' properties, query-pci and `info pci`.
 """
 
 import json
@@ -162,14 +163,44 @@ def test_hmp_qom_list_lines(bins, path):
     assert len(got) == len(want) and set(got) == set(want)
 
 
-def _sweep(binary):
-    inst = Instance(binary, ARGS + ["-qmp", unix_server("qmp.sock")])
+# q35 as libvirt builds it for a domain with the default balloon: root ports
+# (one multifunction slot, one without hotplug), the balloon behind one, and
+# an anonymous port.
+Q35_ARGS = ["-S", "-M", "q35", "-nodefaults", "-display", "none", "-no-user-config",
+            "-device", "pcie-root-port,port=16,chassis=1,id=pci.1,bus=pcie.0,multifunction=on,"
+            "addr=0x2",
+            "-device", "pcie-root-port,port=17,chassis=2,id=pci.2,bus=pcie.0,addr=0x2.0x1,"
+            "hotplug=off",
+            "-device", "virtio-balloon-pci,id=balloon0,bus=pci.2,addr=0x0",
+            "-device", "pcie-root-port,chassis=3,addr=3"]
+# The balloon's other two types: modern only on pc's conventional bus,
+# transitional (legacy kept) behind a PCIe port.
+PC_MODERN_ARGS = ["-S", "-M", "pc", "-nodefaults", "-display", "none",
+                  "-device", "virtio-balloon-pci-non-transitional,id=balloon0,addr=5"]
+Q35_TRANSITIONAL_ARGS = Q35_ARGS[:-4] + [
+    "-device", "virtio-balloon-pci-transitional,id=balloon0,bus=pci.1"]
+SWEEPS = {
+    "pc-non-transitional": (PC_MODERN_ARGS, [B, "/machine/peripheral"]),
+    "q35-transitional": (Q35_TRANSITIONAL_ARGS, [B, "/machine/peripheral/pci.1"]),
+    "pc": (ARGS, [CPU, B, S, S[:-1] + "1", "/machine/peripheral"]),
+    "q35-ports": (Q35_ARGS, ["/machine/peripheral/pci.1", "/machine/peripheral/pci.2", B,
+                             "/machine/peripheral-anon/device[0]", "/machine/peripheral",
+                             "/machine/peripheral-anon"]),
+}
+
+
+def _sweep(binary, config):
+    args, paths = SWEEPS[config]
+    inst = Instance(binary, args + ["-qmp", unix_server("qmp.sock")])
     inst.start()
     try:
         c = QMPClient(connect_unix(inst.path("qmp.sock"), 10, inst.alive))
         c.negotiate()
         out = {}
-        for path in [CPU, B, S, S[:-1] + "1", "/machine/peripheral"]:
+        for cmd in ["query-pci", "query-balloon"]:
+            out[cmd] = json.dumps(c.cmd_raw(cmd))
+        out["info pci"] = c.cmd("human-monitor-command", {"command-line": "info pci"})
+        for path in paths:
             for p in c.cmd("qom-list", {"path": path}):
                 name = p["name"]
                 got = c.cmd_raw("qom-get", {"path": path, "property": name})
@@ -185,8 +216,9 @@ def _sweep(binary):
         inst.kill()
 
 
-def test_every_property_set_to_its_own_value(bins):
-    want, got = _sweep(bins.qemu), _sweep(bins.migemu)
+@pytest.mark.parametrize("config", sorted(SWEEPS))
+def test_every_property_set_to_its_own_value(bins, config):
+    want, got = _sweep(bins.qemu, config), _sweep(bins.migemu, config)
     assert set(got) == set(want)
     diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
     assert not diff, list(diff.items())[:5]

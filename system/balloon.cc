@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "system/pci_board.h"
+
 namespace migemu {
 
 namespace {
@@ -17,7 +19,7 @@ Error no_balloon() {
 
 const DeviceConfig* Balloon::device(const Config& cfg) {
   for (const DeviceConfig& d : cfg.devices) {
-    if (d.driver == "virtio-balloon-pci") return &d;
+    if (is_virtio_balloon(d.driver)) return &d;
   }
   return nullptr;
 }

@@ -2823,10 +2823,8 @@ Status Parser::create_devices() {
     if (device_on_pci(d.cfg.driver)) {
       // pci_qdev_realize() registers the function before the device's own
       // realize runs.
-      auto addr = d.cfg.props.find("addr");
-      Result<int> devfn = pci_assign_devfn(
-          cfg_, d.cfg.driver,
-          addr == d.cfg.props.end() ? std::nullopt : std::optional<std::string>(addr->second));
+      d.cfg.pci_bus = device_pci_bus(d.cfg, cfg_);
+      Result<int> devfn = pci_assign_devfn(cfg_, d.cfg);
       if (!devfn.ok()) return fail(d.loc, devfn.error().desc);
       d.cfg.pci_devfn = *devfn;
     }

@@ -106,9 +106,11 @@ struct DeviceConfig {
   std::string driver;
   std::optional<std::string> id;
   std::map<std::string, std::string> props;  // as given, stringified
-  // Set when the device was created: its slot << 3 | function on the root
-  // PCI bus, -1 for a device on another bus.
+  // Set when the device was created: its slot << 3 | function on its PCI
+  // bus, -1 for a device on another kind of bus; and that bus: "" for the
+  // root bus, else the id of the pcie-root-port it sits behind.
   int pci_devfn = -1;
+  std::string pci_bus;
 };
 
 // -audiodev (only driver "none").

@@ -25,7 +25,19 @@ struct Creatable {
   const char* name;
   const char* bus;
 };
-constexpr Creatable kCreatable[] = {{"isa-serial", "ISA"}, {"virtio-balloon-pci", "PCI"}};
+constexpr Creatable kCreatable[] = {{"isa-serial", "ISA"},
+                                    {"virtio-balloon-pci", "PCI"},
+                                    {"virtio-balloon-pci-transitional", "PCI"},
+                                    {"virtio-balloon-pci-non-transitional", "PCI"},
+                                    {"pcie-root-port", "PCI"}};
+
+// The root ports made so far whose bus has a name (their id).
+const DeviceConfig* named_port(const Config& cfg, const std::string& bus) {
+  for (const DeviceConfig& d : cfg.devices) {
+    if (d.driver == "pcie-root-port" && d.id && *d.id == bus) return &d;
+  }
+  return nullptr;
+}
 
 const Creatable* creatable(const std::string& driver) {
   for (const Creatable& c : kCreatable) {
@@ -70,13 +82,29 @@ bool property_used(const std::string& driver, const std::string& name) {
   static constexpr const char* kSerial[] = {"chardev", "index",    "iobase",
                                             "irq",     "baudbase", "wakeup"};
   static constexpr const char* kBalloon[] = {
-      "addr",          "deflate-on-oom", "free-page-reporting", "page-poison", "free-page-hint",
-      "indirect_desc", "event_idx",      "notify_on_empty",     "any_layout",  "packed"};
+      "addr",           "multifunction", "deflate-on-oom", "free-page-reporting", "page-poison",
+      "free-page-hint", "indirect_desc", "event_idx",      "notify_on_empty",     "any_layout",
+      "packed"};
+  // The port's place and identity, and what only the guest sees of it.
+  static constexpr const char* kRootPort[] = {"addr",
+                                              "multifunction",
+                                              "port",
+                                              "chassis",
+                                              "slot",
+                                              "hotplug",
+                                              "x-native-hotplug",
+                                              "power_controller_present",
+                                              "disable-acs",
+                                              "aer_log_max",
+                                              "bus-reserve"};
   auto in = [&name](const auto& list) {
     return std::find(std::begin(list), std::end(list), name) != std::end(list);
   };
   if (name == "bus") return true;
-  return driver == "isa-serial" ? in(kSerial) : in(kBalloon);
+  if (driver == "isa-serial") return in(kSerial);
+  // The generic balloon's disable-legacy/disable-modern choose its PCI
+  // layout, which libvirt picks by type instead; migemu leaves them at auto.
+  return driver == "pcie-root-port" ? in(kRootPort) : in(kBalloon);
 }
 
 // An integer qdev property from -device key=value: C syntax (decimal, 0x
@@ -152,15 +180,30 @@ Status check_device_bus(const DeviceConfig& dev, const Config& cfg) {
   // qbus_find(): the board's buses by id; then the bus must be of the
   // device's kind. migemu names the root PCI bus and the ISA bus.
   const std::string& bus = it->second;
-  std::string kind;
-  if (bus == pci_root_bus_name(cfg)) kind = "PCI";
-  if (bus == "isa.0") kind = "ISA";
+  // The bus's QOM type name: q35's root bus and a root port's bus are PCIe
+  // buses, which take PCI devices as well.
+  std::string kind, type_name;
+  if (bus == pci_root_bus_name(cfg) || named_port(cfg, bus)) {
+    kind = "PCI";
+    type_name = bus == "pci.0" ? "PCI" : "PCIE";
+  }
+  if (bus == "isa.0") kind = type_name = "ISA";
   if (kind.empty()) return generic_error("Bus '" + bus + "' not found");
   const Creatable* c = creatable(dev.driver);
   if (c && kind != c->bus) {
-    return generic_error("Device '" + dev.driver + "' can't go on " + kind + " bus");
+    return generic_error("Device '" + dev.driver + "' can't go on " + type_name + " bus");
+  }
+  if (dev.driver == "pcie-root-port" && named_port(cfg, bus)) {
+    // QEMU nests them; migemu models one level of ports below the root bus.
+    return generic_error("a pcie-root-port behind another is not supported by migemu");
   }
   return {};
+}
+
+std::string device_pci_bus(const DeviceConfig& dev, const Config& cfg) {
+  auto it = dev.props.find("bus");
+  if (it == dev.props.end() || it->second == pci_root_bus_name(cfg)) return {};
+  return it->second;
 }
 
 Status check_device_properties(const DeviceConfig& dev) {
@@ -181,11 +224,14 @@ Status check_device_properties(const DeviceConfig& dev) {
     if (known && known->type == "bool" && !parse_bool_setting(value)) {
       return generic_error(qopts::bool_error(name));
     }
-    if (known && known->type == "uint32") {
+    if (known && (known->type == "uint8" || known->type == "uint16" || known->type == "uint32")) {
+      long long max = known->type == "uint8"    ? UINT8_MAX
+                      : known->type == "uint16" ? UINT16_MAX
+                                                : UINT32_MAX;
       std::optional<long long> n = parse_int_setting(value);
       if (!n) return generic_error("Parameter '" + name + "' expects integer");
-      if (*n < 0 || *n > UINT32_MAX) {
-        return generic_error("Parameter '" + name + "' expects uint32_t");
+      if (*n < 0 || *n > max) {
+        return generic_error("Parameter '" + name + "' expects " + known->type + "_t");
       }
     }
   }
@@ -196,11 +242,25 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg) {
   if (dev.driver == "isa-serial" && isa_serial_index(cfg, dev) >= 4) {
     return generic_error("Max. supported number of ISA serial ports is 4.");
   }
-  if (dev.driver != "virtio-balloon-pci") return {};
+  if (dev.driver == "pcie-root-port") {
+    // pcie_chassis_add_slot(): each (chassis, slot) pair once, -EBUSY.
+    auto number = [](const DeviceConfig& d, const char* key) {
+      auto it = d.props.find(key);
+      return it == d.props.end() ? 0LL : parse_int_setting(it->second).value_or(0);
+    };
+    for (const DeviceConfig& d : cfg.devices) {
+      if (d.driver == dev.driver && number(d, "chassis") == number(dev, "chassis") &&
+          number(d, "slot") == number(dev, "slot")) {
+        return generic_error("Can't add chassis slot, error -16");
+      }
+    }
+    return {};
+  }
+  if (!is_virtio_balloon(dev.driver)) return {};
   // virtio_balloon_device_realize(): one balloon per machine, and free page
   // hinting needs an iothread (which migemu does not create).
   for (const DeviceConfig& d : cfg.devices) {
-    if (d.driver == dev.driver) return generic_error("Only one balloon device is supported");
+    if (is_virtio_balloon(d.driver)) return generic_error("Only one balloon device is supported");
   }
   auto hint = dev.props.find("free-page-hint");
   if (hint != dev.props.end() && parse_bool_setting(hint->second).value_or(false)) {
@@ -218,8 +278,12 @@ std::string device_list_help() {
   // qdev_print_devinfos(): one block per category that has a device, each
   // after a blank line except the first category's (bridges); isa-serial is
   // an input device, the balloon a misc one.
-  return "\nInput devices:\nname \"isa-serial\", bus ISA\n"
-         "\nMisc devices:\nname \"virtio-balloon-pci\", bus PCI, alias \"virtio-balloon\"\n";
+  return "Controller/Bridge/Hub devices:\n"
+         "name \"pcie-root-port\", bus PCI, desc \"PCI Express Root Port\"\n"
+         "\nInput devices:\nname \"isa-serial\", bus ISA\n"
+         "\nMisc devices:\nname \"virtio-balloon-pci\", bus PCI, alias \"virtio-balloon\"\n"
+         "name \"virtio-balloon-pci-non-transitional\", bus PCI\n"
+         "name \"virtio-balloon-pci-transitional\", bus PCI\n";
 }
 
 Result<std::string> device_type_help(const std::string& driver) {

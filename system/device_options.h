@@ -1,10 +1,10 @@
 // -device: which driver names migemu creates, QEMU 7.2's errors for the ones
 // it cannot (as qdev_device_add reports them), and the -device help texts.
-// migemu creates isa-serial and virtio-balloon-pci; a device QEMU has and
-// migemu does not emulate is refused with "device 'X' is not supported by
-// migemu" rather than accepted and silently left out of the machine. Where QEMU itself would refuse
-// the device (unknown name, abstract or board-only type, no bus of its kind), migemu gives QEMU's
-// error.
+// migemu creates isa-serial, virtio-balloon-pci and pcie-root-port; a
+// device QEMU has and migemu does not emulate is refused with "device 'X' is
+// not supported by migemu" rather than accepted and silently left out of the
+// machine. Where QEMU itself would refuse the device (unknown name, abstract
+// or board-only type, no bus of its kind), migemu gives QEMU's error.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +35,10 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg);
 uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev);
 // A -device bool setting ("on", "off", "yes", ...), nullopt for other text.
 std::optional<bool> parse_bool_setting(const std::string& v);
-// Whether the driver plugs into the root PCI bus.
+// The PCI bus a device's bus= names: "" for the root bus (or none given),
+// else the id of the pcie-root-port it goes behind.
+std::string device_pci_bus(const DeviceConfig& dev, const Config& cfg);
+// Whether the driver plugs into a PCI bus.
 bool device_on_pci(const std::string& driver);
 
 // `-device help`: the devices migemu can create, in QEMU's list format.

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 
+#include "qapi/bool_parse.h"
 #include "system/machine_types.h"
 
 namespace migemu {
@@ -51,6 +52,8 @@ constexpr uint16_t kClassVga = 0x0300;
 constexpr uint16_t kClassHostBridge = 0x0600;
 constexpr uint16_t kClassIsaBridge = 0x0601;
 constexpr uint16_t kClassOtherBridge = 0x0680;
+constexpr uint16_t kClassPciBridge = 0x0604;
+constexpr uint16_t kRedHatPciVendor = 0x1b36;
 constexpr uint16_t kClassUsb = 0x0c03;
 constexpr uint16_t kClassSmbus = 0x0c05;
 
@@ -64,6 +67,7 @@ bool prop_is(const MachineConfig& m, const char* key, const char* value) {
 void i440fx_functions(const MachineConfig& m, std::vector<PciFunction>& out) {
   out.push_back(function("i440FX", 0, 0, 0x1237, kClassHostBridge));
   out.push_back(function("PIIX3", 1, 0, 0x7000, kClassIsaBridge));
+  out.back().multifunction = true;
   out.push_back(function("piix3-ide", 1, 1, 0x7010, kClassIde, 0, {io(4, 16)}));
   if (m.usb) out.push_back(function("piix3-usb-uhci", 1, 2, 0x7020, kClassUsb, 4, {io(4, 32)}));
   if (!prop_is(m, "acpi", "off")) {
@@ -78,11 +82,13 @@ void q35_functions(const MachineConfig& m, std::vector<PciFunction>& out) {
   out.push_back(function("mch", 0, 0, 0x29c0, kClassHostBridge));
   if (m.usb) {
     out.push_back(function("ich9-usb-uhci1", 29, 0, 0x2934, kClassUsb, 1, {io(4, 32)}));
+    out.back().multifunction = true;
     out.push_back(function("ich9-usb-uhci2", 29, 1, 0x2935, kClassUsb, 2, {io(4, 32)}));
     out.push_back(function("ich9-usb-uhci3", 29, 2, 0x2936, kClassUsb, 3, {io(4, 32)}));
     out.push_back(function("ich9-usb-ehci1", 29, 7, 0x293a, kClassUsb, 4, {mem32(0, 4096)}));
   }
   out.push_back(function("ICH9-LPC", 31, 0, 0x2918, kClassIsaBridge));
+  out.back().multifunction = true;
   if (!prop_is(m, "sata", "off")) {
     out.push_back(function("ich9-ahci", 31, 2, 0x2922, kClassSata, 1, {io(4, 32), mem32(5, 4096)}));
   }
@@ -165,11 +171,42 @@ std::optional<int> parse_devfn(const std::string& text) {
 }  // namespace
 
 PciFunction pci_device_function(const DeviceConfig& dev) {
-  // virtio-balloon-pci is the only PCI device migemu creates.
-  PciFunction f = virtio_pci_function(dev.driver, dev.pci_devfn, kVirtioBalloonLegacyDeviceId,
-                                      kVirtioIdBalloon, kClassOther, 64);
+  // pcie-root-port or one of the virtio balloons.
+  PciFunction f;
+  if (dev.driver == "pcie-root-port") {
+    // Red Hat's generic root port: a PCI bridge with its MSI-X table in a
+    // 4 KiB BAR 0.
+    f = function(dev.driver, dev.pci_devfn >> 3, dev.pci_devfn & 7, 0x000c, kClassPciBridge, 1,
+                 {mem32(0, 4096)});
+    f.vendor_id = kRedHatPciVendor;
+    f.bridge = true;
+  } else if (virtio_modern_only(dev)) {
+    // The modern device ID 0x1040 + N and QEMU's default subsystem; BAR 4.
+    f = function(dev.driver, dev.pci_devfn >> 3, dev.pci_devfn & 7, 0x1040 + kVirtioIdBalloon,
+                 kClassOther, 1, {PciBar{4, Space::kMemory, 16 << 10, true, true}});
+    f.vendor_id = kRedHatSubsystemVendor;
+  } else {
+    f = virtio_pci_function(dev.driver, dev.pci_devfn, kVirtioBalloonLegacyDeviceId,
+                            kVirtioIdBalloon, kClassOther, 64);
+  }
   f.qdev_id = dev.id.value_or("");
+  auto mf = dev.props.find("multifunction");
+  f.multifunction = mf != dev.props.end() && qapi_bool_parse(mf->second).value_or(false);
   return f;
+}
+
+bool is_virtio_balloon(const std::string& driver) {
+  return driver == "virtio-balloon-pci" || driver == "virtio-balloon-pci-transitional" ||
+         driver == "virtio-balloon-pci-non-transitional";
+}
+
+bool virtio_modern_only(const DeviceConfig& dev) {
+  return dev.driver.ends_with("-non-transitional") ||
+         (dev.driver == "virtio-balloon-pci" && !dev.pci_bus.empty());
+}
+
+std::string pci_port_bus_name(const DeviceConfig& port) {
+  return port.id.value_or("pcie.0");
 }
 
 std::string pci_root_bus_name(const Config& cfg) {
@@ -177,28 +214,65 @@ std::string pci_root_bus_name(const Config& cfg) {
   return m && m->is_q35 ? "pcie.0" : "pci.0";
 }
 
-Result<int> pci_assign_devfn(const Config& cfg, const std::string& driver,
-                             const std::optional<std::string>& addr) {
-  std::vector<PciFunction> used = pci_root_bus_functions(cfg);
+Result<int> pci_assign_devfn(const Config& cfg, const DeviceConfig& dev) {
+  std::vector<PciFunction> used;
+  if (dev.pci_bus.empty()) {
+    used = pci_root_bus_functions(cfg);
+  } else {
+    for (const DeviceConfig& d : cfg.devices) {
+      if (d.pci_devfn >= 0 && d.pci_bus == dev.pci_bus) used.push_back(pci_device_function(d));
+    }
+  }
   auto user_of = [&used](int devfn) -> const PciFunction* {
     for (const PciFunction& f : used) {
       if (f.slot * 8 + f.function == devfn) return &f;
     }
     return nullptr;
   };
-  if (addr) {
-    std::optional<int> devfn = parse_devfn(*addr);
-    if (!devfn) {
-      return generic_error("Property '" + driver + ".addr' doesn't take value '" + *addr + "'");
+  int devfn = -1;
+  auto addr = dev.props.find("addr");
+  if (addr != dev.props.end()) {
+    std::optional<int> parsed = parse_devfn(addr->second);
+    if (!parsed) {
+      return generic_error("Property '" + dev.driver + ".addr' doesn't take value '" +
+                           addr->second + "'");
     }
-    if (const PciFunction* f = user_of(*devfn)) return devfn_in_use(*devfn, driver, *f);
-    return *devfn;
+    devfn = *parsed;
+    if (const PciFunction* f = user_of(devfn)) return devfn_in_use(devfn, dev.driver, *f);
+  } else {
+    for (int d = 0; d < 256 && devfn < 0; d += 8) {
+      if (!user_of(d)) devfn = d;
+    }
+    if (devfn < 0) {
+      return generic_error("PCI: no slot/function available for " + dev.driver +
+                           ", all in use or reserved");
+    }
   }
-  for (int devfn = 0; devfn < 256; devfn += 8) {
-    if (!user_of(devfn)) return devfn;
+  // pci_init_multifunction(): function 0 of a slot says whether the slot
+  // may hold others.
+  int slot = devfn >> 3;
+  char msg[96];
+  if ((devfn & 7) != 0) {
+    const PciFunction* f0 = user_of(slot << 3);
+    if (f0 && !f0->multifunction) {
+      std::snprintf(msg, sizeof msg,
+                    "PCI: single function device can't be populated in function %x.%x", slot,
+                    devfn & 7);
+      return generic_error(msg);
+    }
+    return devfn;
   }
-  return generic_error("PCI: no slot/function available for " + driver +
-                       ", all in use or reserved");
+  auto mf = dev.props.find("multifunction");
+  if (mf != dev.props.end() && qapi_bool_parse(mf->second).value_or(false)) return devfn;
+  for (int fn = 1; fn < 8; fn++) {
+    if (user_of(slot << 3 | fn)) {
+      std::snprintf(msg, sizeof msg,
+                    "PCI: %x.0 indicates single function, but %x.%x is already populated.", slot,
+                    slot, fn);
+      return generic_error(msg);
+    }
+  }
+  return devfn;
 }
 
 bool machine_has_pci(const Config& cfg) {
@@ -217,7 +291,7 @@ std::vector<PciFunction> pci_root_bus_functions(const Config& cfg) {
   }
   default_functions(cfg, m->is_q35, out);
   for (const DeviceConfig& d : cfg.devices) {
-    if (d.pci_devfn >= 0) out.push_back(pci_device_function(d));
+    if (d.pci_devfn >= 0 && d.pci_bus.empty()) out.push_back(pci_device_function(d));
   }
   std::stable_sort(out.begin(), out.end(), [](const PciFunction& a, const PciFunction& b) {
     return a.slot * 8 + a.function < b.slot * 8 + b.function;
@@ -231,7 +305,8 @@ std::string pci_class_description(uint16_t class_id) {
     uint16_t id;
     const char* desc;
   };
-  static constexpr std::array<Entry, 9> kNames = {{
+  static constexpr std::array<Entry, 10> kNames = {{
+      {kClassPciBridge, "PCI bridge"},
       {kClassIde, "IDE controller"},
       {kClassSata, "SATA controller"},
       {kClassEthernet, "Ethernet controller"},

@@ -24,8 +24,21 @@ qapi::PciDeviceInfo device_info(const PciFunction& f) {
   d.class_info.class_ = f.class_id;
   d.id.vendor = f.vendor_id;
   d.id.device = f.device_id;
-  d.id.subsystem_vendor = f.subsystem_vendor_id;
-  d.id.subsystem = f.subsystem_id;
+  if (!f.bridge) {
+    d.id.subsystem_vendor = f.subsystem_vendor_id;
+    d.id.subsystem = f.subsystem_id;
+  } else {
+    // Nothing behind it is listed: its secondary bus has no number until
+    // firmware assigns one.
+    qapi::PciBridgeInfo br;
+    br.bus.number = 0;
+    br.bus.secondary = 0;
+    br.bus.subordinate = 0;
+    br.bus.io_range = {PciFunction::kClosedIoBase, PciFunction::kClosedIoLimit};
+    br.bus.memory_range = {PciFunction::kClosedMemBase, PciFunction::kClosedMemLimit};
+    br.bus.prefetchable_range = br.bus.memory_range;
+    d.pci_bridge = std::move(br);
+  }
   // The interrupt line is reported only for functions that use a pin.
   if (f.interrupt_pin != 0) d.irq = f.interrupt_line();
   d.irq_pin = f.interrupt_pin;
@@ -63,6 +76,18 @@ void print_device(Monitor& mon, const qapi::PciDeviceInfo& d) {
   }
   if (d.irq) {
     mon.printf("      IRQ %" PRId64 ", pin %c\n", *d.irq, static_cast<char>('A' + d.irq_pin - 1));
+  }
+  if (d.pci_bridge) {
+    const qapi::PciBusInfo& b = (*d.pci_bridge)->bus;
+    mon.printf("      BUS %" PRId64 ".\n", b.number);
+    mon.printf("      secondary bus %" PRId64 ".\n", b.secondary);
+    mon.printf("      subordinate bus %" PRId64 ".\n", b.subordinate);
+    mon.printf("      IO range [0x%04" PRIx64 ", 0x%04" PRIx64 "]\n", b.io_range.base,
+               b.io_range.limit);
+    mon.printf("      memory range [0x%08" PRIx64 ", 0x%08" PRIx64 "]\n", b.memory_range.base,
+               b.memory_range.limit);
+    mon.printf("      prefetchable memory range [0x%08" PRIx64 ", 0x%08" PRIx64 "]\n",
+               b.prefetchable_range.base, b.prefetchable_range.limit);
   }
   for (const qapi::PciMemoryRegion& r : d.regions) {
     // 7.2 prints unmapped BARs with the all-ones address and an end that

@@ -109,21 +109,46 @@ std::vector<ObjectPropertyInfo> container_children(bool anon) {
   return out;
 }
 
+// The properties of a realized -device: its type's, and what realizing it
+// in this machine added or left out (a root port's bus, named by its id; a
+// virtio device behind a PCIe port has no legacy I/O region).
+std::vector<QomProperty> live_properties(const DeviceConfig& dev) {
+  std::vector<QomProperty> out;
+  const QomType* t = qom_registry().find(dev.driver);
+  if (!t) return out;
+  for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
+    if (p->name == "virtio-pci[1]" && virtio_modern_only(dev)) continue;  // the legacy I/O BAR
+    out.push_back(*p);
+  }
+  if (dev.driver == "pcie-root-port") {
+    QomProperty bus;
+    bus.name = pci_port_bus_name(dev);
+    bus.type = "child<PCIE>";
+    out.push_back(bus);
+  }
+  return out;
+}
+
+const QomProperty* find_property(const std::vector<QomProperty>& props, const std::string& name) {
+  for (const QomProperty& p : props) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 // The value a qdev property with a default reads back: the -device setting
 // (a bool as parsed), or the default.
 std::optional<Value> configured_or_default(const DeviceConfig& dev, const std::string& name) {
-  const QomType* t = qom_registry().find(dev.driver);
-  if (!t) return std::nullopt;
-  for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
-    if (p->name != name || !p->default_value) continue;
-    auto given = dev.props.find(name);
-    if (given == dev.props.end()) return *p->default_value;
-    const std::string& v = given->second;
-    if (p->type == "bool") return Value(parse_bool_setting(v).value_or(false));
-    if (p->type == "uint32") return Value::u64(std::strtoull(v.c_str(), nullptr, 0));
-    return *p->default_value;
-  }
-  return std::nullopt;
+  std::vector<QomProperty> props = live_properties(dev);
+  const QomProperty* p = find_property(props, name);
+  if (!p || !p->default_value) return std::nullopt;
+  auto given = dev.props.find(name);
+  if (given == dev.props.end()) return *p->default_value;
+  // Checked when the device was made (device_options.cc).
+  const std::string& v = given->second;
+  if (p->type == "bool") return Value(parse_bool_setting(v).value_or(false));
+  if (p->type.starts_with("uint")) return Value::u64(std::strtoull(v.c_str(), nullptr, 0));
+  return *p->default_value;
 }
 
 // qom-get on isa-serial: serial_isa_realizefn() numbers the ports in the
@@ -166,23 +191,33 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
     return Value(std::string(text));
   }
   const bool q35 = pci_root_bus_name(vm().config()) == "pcie.0";
+  const bool behind_port = !dev.pci_bus.empty();
   if (name == "parent_bus") {
+    if (behind_port) {
+      return Value(std::string(kPeripheral) + "/" + dev.pci_bus + "/" + dev.pci_bus);
+    }
     return Value(std::string(q35 ? "/machine/q35/pcie.0" : "/machine/i440fx/pci.0"));
   }
-  // The PCIe root bus of q35 takes no hotplug; pc's PCI bus does.
-  if (name == "hotpluggable") return Value(!q35);
-  if (name == "hotplugged") return Value(false);
-  // Realized on a conventional bus, the transitional device keeps its
-  // legacy interface.
-  if (name == "disable-legacy") return Value(std::string("off"));
-  const QomType* t = qom_registry().find(dev.driver);
-  if (!t) return std::nullopt;
-  for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
-    // Unset strings and links read as "".
-    if (p->name == name && (p->type == "str" || p->type.starts_with("link<"))) {
-      return Value(std::string());
+  // The PCIe root bus of q35 takes no hotplug; pc's PCI bus and a root
+  // port (hotplug=on, its default) do.
+  if (name == "hotpluggable") {
+    if (!behind_port) return Value(!q35);
+    for (const DeviceConfig& port : vm().config().devices) {
+      if (port.driver == "pcie-root-port" && port.id && *port.id == dev.pci_bus) {
+        return configured_or_default(port, "hotplug");
+      }
     }
   }
+  if (name == "hotplugged") return Value(false);
+  // A transitional virtio device keeps its legacy interface on a
+  // conventional bus and drops it behind a PCIe port.
+  if (name == "disable-legacy" && dev.driver == "virtio-balloon-pci") {
+    return Value(std::string(behind_port ? "on" : "off"));
+  }
+  std::vector<QomProperty> props = live_properties(dev);
+  const QomProperty* p = find_property(props, name);
+  // Unset strings and links read as "".
+  if (p && (p->type == "str" || p->type.starts_with("link<"))) return Value(std::string());
   return configured_or_default(dev, name);
 }
 
@@ -190,13 +225,8 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
 // stats interval of the balloon is the one property QEMU lets a running one
 // change; the rest are read-only or qdev properties fixed by realize.
 Status device_set(const DeviceConfig& dev, const std::string& name, const QomSetValue& value) {
-  const QomType* t = qom_registry().find(dev.driver);
-  const QomProperty* prop = nullptr;
-  if (t) {
-    for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
-      if (p->name == name) prop = p;
-    }
-  }
+  std::vector<QomProperty> props = live_properties(dev);
+  const QomProperty* prop = find_property(props, name);
   if (!prop) return generic_error("Property '" + dev.driver + "." + name + "' not found");
   if (name == "realized") return qom_set_realized(dev.driver, value);
   if (name == "guest-stats-polling-interval") {
@@ -263,9 +293,8 @@ Result<std::vector<ObjectPropertyInfo>> qmp_qom_list(const QomListArg& args, Com
       return container_children(r.path == kPeripheralAnon);
     case Resolved::Kind::Device: {
       std::vector<ObjectPropertyInfo> out;
-      if (const QomType* t = qom_registry().find(r.device->driver)) {
-        for (const QomProperty* p : qom_registry().live_object_properties(*t))
-          out.push_back(ObjectPropertyInfo{p->name, p->type, {}, {}});
+      for (const QomProperty& p : live_properties(*r.device)) {
+        out.push_back(ObjectPropertyInfo{p.name, p.type, {}, {}});
       }
       return out;
     }
@@ -293,13 +322,9 @@ Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
     if (args.property == "realized") return Value(true);
     auto it = r.device->props.find(args.property);
     if (it != r.device->props.end() && args.property == "chardev") return Value(it->second);
-    if (const QomType* t = qom_registry().find(r.device->driver)) {
-      for (const QomProperty* p : qom_registry().live_object_properties(*t)) {
-        if (p->name == args.property && p->type.starts_with("child<")) {
-          return Value(r.path + "/" + args.property);
-        }
-      }
-    }
+    std::vector<QomProperty> props = live_properties(*r.device);
+    const QomProperty* p = find_property(props, args.property);
+    if (p && p->type.starts_with("child<")) return Value(r.path + "/" + args.property);
     std::optional<Value> v = r.device->pci_devfn >= 0
                                  ? pci_device_property(*r.device, args.property)
                                  : serial_property(*r.device, args.property);

@@ -128,6 +128,44 @@ QomProperty realize_child(std::string name, std::string type) {
   return p;
 }
 
+// The PCIe root port (libvirt's pcie-root-port controller on q35) and its
+// abstract ancestors; the bus it provides is a realize-time child named by
+// the port's id (system/qom_tree_commands.cc adds it).
+void add_pcie_root_port(QomRegistry& r) {
+  r.add(type("base-pci-bridge", "pci-device", true));
+  r.add(type("pcie-port", "base-pci-bridge", true,
+             {qdev_prop("port", "uint8", Value::u64(0)),
+              qdev_prop("aer_log_max", "uint16", Value::u64(8))}));
+  r.add(type(
+      "pcie-slot", "pcie-port", true,
+      {qdev_prop("hotplug", "bool", Value(true)),
+       qdev_prop("x-native-hotplug", "bool", Value(true)),
+       qdev_prop("slot", "uint16", Value::u64(0)), qdev_prop("chassis", "uint8", Value::u64(0))}));
+  QomType base = type(
+      "pcie-root-port-base", "pcie-slot", true,
+      {on_off("power_controller_present", true), qdev_prop("disable-acs", "bool", Value(false))});
+  base.interfaces = {"pci-express-device"};
+  r.add(base);
+  // "Not set": the firmware picks the window sizes.
+  std::vector<QomProperty> port = {
+      qdev_prop("mem-reserve", "size", Value::u64(UINT64_MAX)),
+      qdev_prop("pref64-reserve", "size", Value::u64(UINT64_MAX)),
+      qdev_prop("bus-reserve", "uint32", Value::u64(UINT32_MAX)),
+      qdev_prop("x-width", "PCIELinkWidth", Value(std::string("32")), "1/2/4/8/12/16/32"),
+      qdev_prop("x-migrate-msix", "bool", Value(true)),
+      qdev_prop("io-reserve", "size", Value::u64(UINT64_MAX)),
+      qdev_prop("x-speed", "PCIELinkSpeed", Value(std::string("16")), "2_5/5/8/16"),
+      qdev_prop("pref32-reserve", "size", Value::u64(UINT64_MAX))};
+  for (const char* region :
+       {"bus master container[0]", "bus master[0]", "msix-pba[0]", "msix-table[0]",
+        "pci_bridge_io[0]", "pci_bridge_io[1]", "pci_bridge_mem[0]", "pci_bridge_pci[0]",
+        "pci_bridge_pref_mem[0]", "pci_bridge_vga_io_hi[0]", "pci_bridge_vga_io_lo[0]",
+        "pci_bridge_vga_mem[0]", "pcie-root-port-msix[0]"}) {
+    port.push_back(realize_child(region, "memory-region"));
+  }
+  r.add(type("pcie-root-port", "pcie-root-port-base", false, std::move(port)));
+}
+
 // The PCI device base, virtio-pci, and the virtio balloon (the one PCI device
 // migemu creates: system/virtio_balloon.h). The balloon's own settings live
 // on its virtio-balloon-device child; QEMU aliases them onto the PCI device
@@ -183,9 +221,22 @@ void add_pci_devices(QomRegistry& r) {
         "virtio-pci[0]", "virtio-pci[1]"}) {
     balloon.push_back(realize_child(region, "memory-region"));
   }
+  // The transitional (legacy and modern interfaces wherever it sits) and
+  // non-transitional (modern only) variants lack the generic type's two
+  // switches, which choose between those.
+  std::vector<QomProperty> fixed(balloon.begin() + 2, balloon.end());
   QomType pci = type("virtio-balloon-pci", "virtio-balloon-pci-base", false, std::move(balloon));
   pci.interfaces = {"pci-express-device", "conventional-pci-device"};
   r.add(pci);
+  QomType modern =
+      type("virtio-balloon-pci-non-transitional", "virtio-balloon-pci-base", false, fixed);
+  modern.interfaces = {"pci-express-device", "conventional-pci-device"};
+  r.add(modern);
+  QomType transitional =
+      type("virtio-balloon-pci-transitional", "virtio-balloon-pci-base", false, std::move(fixed));
+  transitional.interfaces = {"conventional-pci-device"};
+  r.add(transitional);
+  add_pcie_root_port(r);
 }
 
 void add_devices(QomRegistry& r) {
