@@ -75,9 +75,11 @@ std::string property_help_line(const QomProperty& p) {
 }
 
 // The properties of each creatable device that migemu honours or that only
-// a guest driver would notice (none runs): the serial port's wiring and
-// UART clock, the balloon's feature bits and virtqueue options. Others that change what the
-// machine looks like (ROM BAR, legacy/modern layout, iothread) are refused.
+// a guest driver or firmware would notice (none runs): the serial port's
+// wiring and UART clock, the balloon's feature bits and virtqueue options,
+// the root port's numbers and hotplug settings. Others that change what the
+// machine looks like (ROM BAR, legacy/modern layout, iothread, window
+// sizes) are refused.
 bool property_used(const std::string& driver, const std::string& name) {
   static constexpr const char* kSerial[] = {"chardev", "index",    "iobase",
                                             "irq",     "baudbase", "wakeup"};

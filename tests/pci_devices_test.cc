@@ -79,6 +79,71 @@ TEST(PciDevices, AddressErrorsAsQemu) {
             "supported by migemu");
 }
 
+Config q35(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"-M", "q35", "-nodefaults", "-display", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Result<Config> r = parse_command_line(args);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().desc);
+  return r.ok() ? std::move(*r) : Config{};
+}
+
+TEST(PciDevices, RootPortsAndTheBalloonBehindOne) {
+  // libvirt's q35 domain with the default balloon.
+  Config c = q35({"-device",
+                  "pcie-root-port,port=8,chassis=1,id=pci.1,bus=pcie.0,"
+                  "multifunction=on,addr=0x1",
+                  "-device", "pcie-root-port,port=9,chassis=2,id=pci.2,bus=pcie.0,addr=0x1.0x1",
+                  "-device", "virtio-balloon-pci,id=balloon0,bus=pci.1,addr=0x0"});
+  ASSERT_EQ(c.devices.size(), 3u);
+  EXPECT_EQ(c.devices[2].pci_bus, "pci.1");
+  EXPECT_EQ(c.devices[2].pci_devfn, 0);
+  EXPECT_TRUE(virtio_modern_only(c.devices[2]));
+  std::vector<PciFunction> root = pci_root_bus_functions(c);
+  int bridges = 0;
+  for (const PciFunction& f : root) {
+    EXPECT_NE(f.qdev_id, "balloon0");  // behind its port, not on the root bus
+    if (f.bridge) {
+      bridges++;
+      EXPECT_EQ(f.vendor_id, 0x1b36);
+      EXPECT_EQ(f.device_id, 0x000c);
+      EXPECT_EQ(f.slot, 1);
+    }
+  }
+  EXPECT_EQ(bridges, 2);
+  // The balloon on a conventional bus keeps its legacy interface.
+  Config pc = machine({"-device", "virtio-balloon-pci-non-transitional,id=b"});
+  EXPECT_TRUE(virtio_modern_only(pc.devices[0]));
+  EXPECT_EQ(pci_root_bus_functions(pc).back().device_id, 0x1045);
+  EXPECT_FALSE(virtio_modern_only(machine({"-device", "virtio-balloon-pci"}).devices[0]));
+}
+
+std::string q35_error(std::vector<std::string> extra) {
+  std::vector<std::string> args = {"-M", "q35", "-nodefaults", "-display", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Result<Config> r = parse_command_line(args);
+  return r.ok() ? "<ok>" : r.error().desc;
+}
+
+TEST(PciDevices, MultifunctionAndChassisRules) {
+  EXPECT_EQ(q35_error({"-device", "pcie-root-port,id=a", "-device", "pcie-root-port,id=b"}),
+            "-device pcie-root-port,id=b: Can't add chassis slot, error -16");
+  EXPECT_EQ(q35_error({"-device", "pcie-root-port,id=a,addr=2", "-device",
+                       "pcie-root-port,id=b,addr=2.1,chassis=2"}),
+            "-device pcie-root-port,id=b,addr=2.1,chassis=2: PCI: single function device can't "
+            "be populated in function 2.1");
+  EXPECT_EQ(q35_error({"-device", "pcie-root-port,id=a,addr=2.1", "-device",
+                       "pcie-root-port,id=b,addr=2,chassis=2"}),
+            "-device pcie-root-port,id=b,addr=2,chassis=2: PCI: 2.0 indicates single function, "
+            "but 2.1 is already populated.");
+  // The board's multifunction ISA bridge takes more functions in its slot.
+  EXPECT_EQ(q35_error({"-device", "virtio-balloon-pci,addr=0x1f.5"}), "<ok>");
+  EXPECT_EQ(q35_error({"-device", "pcie-root-port,id=a", "-device", "pcie-root-port,bus=a"}),
+            "-device pcie-root-port,bus=a: a pcie-root-port behind another is not supported by "
+            "migemu");
+  EXPECT_EQ(q35_error({"-device", "pcie-root-port,port=256"}),
+            "-device pcie-root-port,port=256: Parameter 'port' expects uint8_t");
+}
+
 TEST(Balloon, TargetAndActual) {
   Config none = machine({});
   Balloon b;
