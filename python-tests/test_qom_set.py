@@ -17,6 +17,7 @@ is set to the value qom-get reads from it, and each reply must be QEMU's; so
 must every qom-get of the devices' properties, query-pci and `info pci`.
 """
 
+import contextlib
 import json
 
 import pytest
@@ -91,13 +92,18 @@ SESSION = [
 ]
 
 
-def test_qom_set_session(differ):
+def _replay(messages):
+    """A differential session script: ARGS, then each message."""
     def script(s):
         s.launch(*ARGS, "-qmp", unix_server("qmp.sock"))
         c = s.qmp(negotiate=True)
-        for m in SESSION:
+        for m in messages:
             c.send(m, msgs=1)
-    differ(script)
+    return script
+
+
+def test_qom_set_session(differ):
+    differ(_replay(SESSION))
 
 
 def _hmp(line):
@@ -135,23 +141,25 @@ HMP_SESSION = [
 
 
 def test_hmp_qom_commands(differ):
-    def script(s):
-        s.launch(*ARGS, "-qmp", unix_server("qmp.sock"))
-        c = s.qmp(negotiate=True)
-        for m in HMP_SESSION:
-            c.send(m, msgs=1)
-    differ(script)
+    differ(_replay(HMP_SESSION))
 
 
-def _hmp_lines(binary, line):
-    inst = Instance(binary, ARGS + ["-qmp", unix_server("qmp.sock")])
+@contextlib.contextmanager
+def _client(binary, args):
+    """A negotiated QMP client of a process started with args."""
+    inst = Instance(binary, args + ["-qmp", unix_server("qmp.sock")])
     inst.start()
     try:
         c = QMPClient(connect_unix(inst.path("qmp.sock"), 10, inst.alive))
         c.negotiate()
-        return c.cmd("human-monitor-command", {"command-line": line}).split("\r\n")
+        yield c
     finally:
         inst.kill()
+
+
+def _hmp_lines(binary, line):
+    with _client(binary, ARGS) as c:
+        return c.cmd("human-monitor-command", {"command-line": line}).split("\r\n")
 
 
 @pytest.mark.parametrize("path", [CPU, S, B])
@@ -191,11 +199,7 @@ SWEEPS = {
 
 def _sweep(binary, config):
     args, paths = SWEEPS[config]
-    inst = Instance(binary, args + ["-qmp", unix_server("qmp.sock")])
-    inst.start()
-    try:
-        c = QMPClient(connect_unix(inst.path("qmp.sock"), 10, inst.alive))
-        c.negotiate()
+    with _client(binary, args) as c:
         out = {}
         for cmd in ["query-pci", "query-balloon"]:
             out[cmd] = json.dumps(c.cmd_raw(cmd))
@@ -212,8 +216,6 @@ def _sweep(binary, config):
                 r = c.cmd_raw("qom-set", {"path": path, "property": name, "value": value})
                 out[(path, name)] = json.dumps(r, sort_keys=True)
         return out
-    finally:
-        inst.kill()
 
 
 @pytest.mark.parametrize("config", sorted(SWEEPS))

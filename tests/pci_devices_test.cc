@@ -15,19 +15,34 @@
 namespace migemu {
 namespace {
 
-Config machine(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"-M", "pc", "-nodefaults", "-display", "none"};
+// A -nodefaults command line of the board, with extra options.
+Result<Config> parse(const char* board, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"-M", board, "-nodefaults", "-display", "none"};
   args.insert(args.end(), extra.begin(), extra.end());
-  Result<Config> r = parse_command_line(args);
+  return parse_command_line(args);
+}
+
+Config board(const char* name, std::vector<std::string> extra) {
+  Result<Config> r = parse(name, std::move(extra));
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().desc);
   return r.ok() ? std::move(*r) : Config{};
 }
+Config machine(std::vector<std::string> extra) {
+  return board("pc", std::move(extra));
+}
+Config q35(std::vector<std::string> extra) {
+  return board("q35", std::move(extra));
+}
 
-std::string error_of(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"-M", "pc", "-nodefaults", "-display", "none"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Result<Config> r = parse_command_line(args);
+std::string board_error(const char* name, std::vector<std::string> extra) {
+  Result<Config> r = parse(name, std::move(extra));
   return r.ok() ? "<ok>" : r.error().desc;
+}
+std::string error_of(std::vector<std::string> extra) {
+  return board_error("pc", std::move(extra));
+}
+std::string q35_error(std::vector<std::string> extra) {
+  return board_error("q35", std::move(extra));
 }
 
 TEST(PciDevices, BalloonTakesTheLowestFreeSlotOrItsAddress) {
@@ -79,14 +94,6 @@ TEST(PciDevices, AddressErrorsAsQemu) {
             "supported by migemu");
 }
 
-Config q35(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"-M", "q35", "-nodefaults", "-display", "none"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Result<Config> r = parse_command_line(args);
-  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().desc);
-  return r.ok() ? std::move(*r) : Config{};
-}
-
 TEST(PciDevices, RootPortsAndTheBalloonBehindOne) {
   // libvirt's q35 domain with the default balloon.
   Config c = q35({"-device",
@@ -115,13 +122,6 @@ TEST(PciDevices, RootPortsAndTheBalloonBehindOne) {
   EXPECT_TRUE(virtio_modern_only(pc.devices[0]));
   EXPECT_EQ(pci_root_bus_functions(pc).back().device_id, 0x1045);
   EXPECT_FALSE(virtio_modern_only(machine({"-device", "virtio-balloon-pci"}).devices[0]));
-}
-
-std::string q35_error(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"-M", "q35", "-nodefaults", "-display", "none"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Result<Config> r = parse_command_line(args);
-  return r.ok() ? "<ok>" : r.error().desc;
 }
 
 TEST(PciDevices, MultifunctionAndChassisRules) {
