@@ -31,14 +31,6 @@ constexpr Creatable kCreatable[] = {{"isa-serial", "ISA"},
                                     {"virtio-balloon-pci-non-transitional", "PCI"},
                                     {"pcie-root-port", "PCI"}};
 
-// The root ports made so far whose bus has a name (their id).
-const DeviceConfig* named_port(const Config& cfg, const std::string& bus) {
-  for (const DeviceConfig& d : cfg.devices) {
-    if (d.driver == "pcie-root-port" && d.id && *d.id == bus) return &d;
-  }
-  return nullptr;
-}
-
 const Creatable* creatable(const std::string& driver) {
   for (const Creatable& c : kCreatable) {
     if (driver == c.name) return &c;
@@ -185,7 +177,7 @@ Status check_device_bus(const DeviceConfig& dev, const Config& cfg) {
   // The bus's QOM type name: q35's root bus and a root port's bus are PCIe
   // buses, which take PCI devices as well.
   std::string kind, type_name;
-  if (bus == pci_root_bus_name(cfg) || named_port(cfg, bus)) {
+  if (bus == pci_root_bus_name(cfg) || find_root_port(cfg, bus)) {
     kind = "PCI";
     type_name = bus == "pci.0" ? "PCI" : "PCIE";
   }
@@ -195,7 +187,7 @@ Status check_device_bus(const DeviceConfig& dev, const Config& cfg) {
   if (c && kind != c->bus) {
     return generic_error("Device '" + dev.driver + "' can't go on " + type_name + " bus");
   }
-  if (dev.driver == "pcie-root-port" && named_port(cfg, bus)) {
+  if (dev.driver == "pcie-root-port" && find_root_port(cfg, bus)) {
     // QEMU nests them; migemu models one level of ports below the root bus.
     return generic_error("a pcie-root-port behind another is not supported by migemu");
   }

@@ -209,9 +209,20 @@ std::string pci_port_bus_name(const DeviceConfig& port) {
   return port.id.value_or("pcie.0");
 }
 
-std::string pci_root_bus_name(const Config& cfg) {
+bool machine_is_q35(const Config& cfg) {
   const MachineType* m = find_machine(cfg.machine.type);
-  return m && m->is_q35 ? "pcie.0" : "pci.0";
+  return m && m->is_q35;
+}
+
+std::string pci_root_bus_name(const Config& cfg) {
+  return machine_is_q35(cfg) ? "pcie.0" : "pci.0";
+}
+
+const DeviceConfig* find_root_port(const Config& cfg, const std::string& bus) {
+  for (const DeviceConfig& d : cfg.devices) {
+    if (d.driver == "pcie-root-port" && d.id && *d.id == bus) return &d;
+  }
+  return nullptr;
 }
 
 Result<int> pci_assign_devfn(const Config& cfg, const DeviceConfig& dev) {

@@ -64,6 +64,10 @@ std::vector<PciFunction> pci_root_bus_functions(const Config& cfg);
 
 // The root PCI bus's id: "pci.0" (pc), "pcie.0" (q35).
 std::string pci_root_bus_name(const Config& cfg);
+// Whether the board is q35 (a PCIe root bus).
+bool machine_is_q35(const Config& cfg);
+// The pcie-root-port of cfg.devices whose bus is named `bus` (its id).
+const DeviceConfig* find_root_port(const Config& cfg, const std::string& bus);
 
 // Where a new PCI device `dev` goes on its bus (dev.pci_bus: "" for the
 // root bus, else a root port's id), as slot << 3 | function, given its

@@ -136,13 +136,11 @@ const QomProperty* find_property(const std::vector<QomProperty>& props, const st
   return nullptr;
 }
 
-// The value a qdev property with a default reads back: the -device setting
-// (a bool as parsed), or the default.
-std::optional<Value> configured_or_default(const DeviceConfig& dev, const std::string& name) {
-  std::vector<QomProperty> props = live_properties(dev);
-  const QomProperty* p = find_property(props, name);
+// The value a qdev property `p` of dev reads back: the -device setting (a
+// bool as parsed), or its default; nullopt for a property without one.
+std::optional<Value> configured_or_default(const DeviceConfig& dev, const QomProperty* p) {
   if (!p || !p->default_value) return std::nullopt;
-  auto given = dev.props.find(name);
+  auto given = dev.props.find(p->name);
   if (given == dev.props.end()) return *p->default_value;
   // Checked when the device was made (device_options.cc).
   const std::string& v = given->second;
@@ -154,7 +152,8 @@ std::optional<Value> configured_or_default(const DeviceConfig& dev, const std::s
 // qom-get on isa-serial: serial_isa_realizefn() numbers the ports in the
 // order they are made, the board's first, and gives each the standard
 // COM port address and IRQ of its number unless told otherwise.
-std::optional<Value> serial_property(const DeviceConfig& dev, const std::string& name) {
+std::optional<Value> serial_property(const DeviceConfig& dev, const std::string& name,
+                                     const QomProperty* p) {
   static constexpr uint32_t kIobase[] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
   static constexpr uint32_t kIrq[] = {4, 3, 4, 3};
   const Config& cfg = vm().config();
@@ -172,16 +171,16 @@ std::optional<Value> serial_property(const DeviceConfig& dev, const std::string&
   if (name == "chardev") return Value(std::string());  // none given
   if (name == "parent_bus") {
     // The ISA bridge: made right after the vCPUs (and, on pc, the host bridge).
-    bool q35 = pci_root_bus_name(cfg) == "pcie.0";
-    return Value("/machine/unattached/device[" + std::to_string(vcpus().count() + (q35 ? 1 : 2)) +
-                 "]/isa.0");
+    return Value("/machine/unattached/device[" +
+                 std::to_string(vcpus().count() + (machine_is_q35(cfg) ? 1 : 2)) + "]/isa.0");
   }
-  return configured_or_default(dev, name);
+  return configured_or_default(dev, p);
 }
 
 // qom-get on the PCI device migemu creates (virtio-balloon-pci), read back
 // as QEMU 7.2 reports a realized one; nullopt for a name it does not have.
-std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::string& name) {
+std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::string& name,
+                                         const QomProperty* p) {
   if (name == "guest-stats") return balloon().guest_stats();
   if (name == "guest-stats-polling-interval") return Value::i64(balloon().poll_interval());
   if (name == "addr") return Value::i64(dev.pci_devfn);
@@ -190,7 +189,7 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
     std::snprintf(text, sizeof text, "%02x.%x", dev.pci_devfn >> 3, dev.pci_devfn & 7);
     return Value(std::string(text));
   }
-  const bool q35 = pci_root_bus_name(vm().config()) == "pcie.0";
+  const bool q35 = machine_is_q35(vm().config());
   const bool behind_port = !dev.pci_bus.empty();
   if (name == "parent_bus") {
     if (behind_port) {
@@ -202,10 +201,9 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
   // port (hotplug=on, its default) do.
   if (name == "hotpluggable") {
     if (!behind_port) return Value(!q35);
-    for (const DeviceConfig& port : vm().config().devices) {
-      if (port.driver == "pcie-root-port" && port.id && *port.id == dev.pci_bus) {
-        return configured_or_default(port, "hotplug");
-      }
+    if (const DeviceConfig* port = find_root_port(vm().config(), dev.pci_bus)) {
+      std::vector<QomProperty> port_props = live_properties(*port);
+      return configured_or_default(*port, find_property(port_props, "hotplug"));
     }
   }
   if (name == "hotplugged") return Value(false);
@@ -214,11 +212,9 @@ std::optional<Value> pci_device_property(const DeviceConfig& dev, const std::str
   if (name == "disable-legacy" && dev.driver == "virtio-balloon-pci") {
     return Value(std::string(behind_port ? "on" : "off"));
   }
-  std::vector<QomProperty> props = live_properties(dev);
-  const QomProperty* p = find_property(props, name);
   // Unset strings and links read as "".
   if (p && (p->type == "str" || p->type.starts_with("link<"))) return Value(std::string());
-  return configured_or_default(dev, name);
+  return configured_or_default(dev, p);
 }
 
 // qom-set on a -device (isa-serial, virtio-balloon-pci), realized: the
@@ -243,9 +239,11 @@ Status device_set(const DeviceConfig& dev, const std::string& name, const QomSet
   if (prop->type.starts_with("link<")) {
     Result<std::string> target = qom_set_str(name, value);
     if (!target.ok()) return target.take_error();
-    if (!target->empty() && resolve(*target).kind != Resolved::Kind::Container &&
-        resolve(*target).kind != Resolved::Kind::Device) {
-      return Error{ErrorClass::DeviceNotFound, "Device '" + *target + "' not found"};
+    if (!target->empty()) {
+      Resolved::Kind kind = resolve(*target).kind;
+      if (kind != Resolved::Kind::Container && kind != Resolved::Kind::Device) {
+        return Error{ErrorClass::DeviceNotFound, "Device '" + *target + "' not found"};
+      }
     }
     return qom_link_set_after_realize(name, owner);
   }
@@ -326,8 +324,8 @@ Result<Value> qmp_qom_get(const QomGetArg& args, CommandContext&) {
     const QomProperty* p = find_property(props, args.property);
     if (p && p->type.starts_with("child<")) return Value(r.path + "/" + args.property);
     std::optional<Value> v = r.device->pci_devfn >= 0
-                                 ? pci_device_property(*r.device, args.property)
-                                 : serial_property(*r.device, args.property);
+                                 ? pci_device_property(*r.device, args.property, p)
+                                 : serial_property(*r.device, args.property, p);
     if (v) return std::move(*v);
   }
   return generic_error("Property '" + type + "." + args.property + "' not found");
