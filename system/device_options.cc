@@ -5,12 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <optional>
 
 #include "qapi/json_writer.h"
+#include "qapi/strtox.h"
 #include "system/pci_board.h"
 #include "system/qemu_device_types.h"
 #include "system/qemu_opts.h"
@@ -104,11 +103,11 @@ bool property_used(const std::string& driver, const std::string& name) {
 // An integer qdev property from -device key=value: C syntax (decimal, 0x
 // hex, 0 octal) with an optional sign and nothing after it.
 std::optional<long long> parse_int_setting(const std::string& v) {
-  if (v.empty() || std::isspace(static_cast<unsigned char>(v[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  long long n = std::strtoll(v.c_str(), &end, 0);
-  if (*end != '\0' || errno != 0) return std::nullopt;
+  int64_t n = 0;
+  if (v.empty() || std::isspace(static_cast<unsigned char>(v[0])) ||
+      parse_i64(v, 0, &n) != ParseStatus::kOk) {
+    return std::nullopt;
+  }
   return n;
 }
 

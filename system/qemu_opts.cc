@@ -168,42 +168,6 @@ ParseStatus parse_size(std::string_view s, uint64_t* out, char default_suffix, u
   return ParseStatus::kOk;
 }
 
-ParseStatus parse_u64(std::string_view s, int base, uint64_t* out) {
-  std::string str(s.substr(0, s.find('\0')));
-  const char* p = str.c_str();
-  char* ep = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(p, &ep, base);
-  int err = errno;
-  if (err == 0 && ep == p) return ParseStatus::kInvalid;
-  if (*ep != '\0') return ParseStatus::kInvalid;
-  if (err == ERANGE) {
-    *out = UINT64_MAX;
-    return ParseStatus::kRange;
-  }
-  if (err != 0) return ParseStatus::kInvalid;
-  *out = v;
-  return ParseStatus::kOk;
-}
-
-ParseStatus parse_i64(std::string_view s, int base, int64_t* out) {
-  std::string str(s.substr(0, s.find('\0')));
-  const char* p = str.c_str();
-  char* ep = nullptr;
-  errno = 0;
-  long long v = std::strtoll(p, &ep, base);
-  int err = errno;
-  if (err == 0 && ep == p) return ParseStatus::kInvalid;
-  if (*ep != '\0') return ParseStatus::kInvalid;
-  if (err == ERANGE) {
-    *out = v;
-    return ParseStatus::kRange;
-  }
-  if (err != 0) return ParseStatus::kInvalid;
-  *out = v;
-  return ParseStatus::kOk;
-}
-
 bool parse_bool(std::string_view s, bool* out) {
   std::optional<bool> b = qapi_bool_parse(s);
   if (b) *out = *b;

@@ -23,14 +23,17 @@
 
 #include "qapi/error.h"
 #include "qapi/qobject.h"
+#include "qapi/strtox.h"
 
 namespace migemu::qopts {
 
 // ---- Scalars --------------------------------------------------------------
 
-// Status codes of the scalar parsers, like the C functions' 0 / -EINVAL /
-// -ERANGE.
-enum class ParseStatus { kOk, kInvalid, kRange };
+// ParseStatus, parse_u64() and parse_i64() (qapi/strtox.h), which layers
+// below the command line use too.
+using migemu::parse_i64;
+using migemu::parse_u64;
+using migemu::ParseStatus;
 
 // qemu_strtosz(): "12345", "1.5G", "0x1000"; suffixes B K M G T P E (any
 // case) scaled by `unit`; a number without a suffix is scaled by
@@ -39,12 +42,6 @@ enum class ParseStatus { kOk, kInvalid, kRange };
 // *hex_with_suffix (QEMU warns about it). Negative numbers are invalid.
 ParseStatus parse_size(std::string_view s, uint64_t* out, char default_suffix = 'B',
                        uint64_t unit = 1024, bool* hex_with_suffix = nullptr);
-
-// qemu_strtou64() / qemu_strtoi64() on a whole string: strtoull/strtoll with
-// `base` (0 = C prefixes), leading blanks and a sign allowed ("-1" is
-// UINT64_MAX for the unsigned one), nothing after the number.
-ParseStatus parse_u64(std::string_view s, int base, uint64_t* out);
-ParseStatus parse_i64(std::string_view s, int base, int64_t* out);
 
 // qapi_bool_parse(): on/yes/true/y and off/no/false/n.
 bool parse_bool(std::string_view s, bool* out);

@@ -3,10 +3,9 @@
 #include "system/qom_registry.h"
 
 #include <cassert>
-#include <cerrno>
-#include <cstdlib>
 
 #include "qapi/bool_parse.h"
+#include "qapi/strtox.h"
 
 namespace migemu {
 
@@ -133,15 +132,10 @@ Error invalid_type(const std::string& name, const char* expected) {
 Result<int64_t> qom_set_int(const std::string& name, const QomSetValue& v) {
   int64_t n = 0;
   if (v.text) {
-    // qemu_strtoi64(): C syntax, base prefixes, all of the text.
-    const std::string& t = v.value.as_string();
-    errno = 0;
-    char* end = nullptr;
-    long long parsed = std::strtoll(t.c_str(), &end, 0);
-    if (t.empty() || *end != '\0' || errno != 0) {
+    if (parse_i64(v.value.as_string(), 0, &n) != ParseStatus::kOk) {
       return generic_error("Parameter '" + name + "' expects int64");
     }
-    return static_cast<int64_t>(parsed);
+    return n;
   }
   if (!v.value.is_number() || !v.value.get_try_int(&n)) return invalid_type(name, "integer");
   return n;
