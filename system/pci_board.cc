@@ -44,6 +44,9 @@ PciBar io(int index, uint64_t size) {
 PciBar mem32(int index, uint64_t size, bool prefetch = false) {
   return PciBar{index, Space::kMemory, size, prefetch, false};
 }
+PciBar mem64_prefetch(int index, uint64_t size) {
+  return PciBar{index, Space::kMemory, size, true, true};
+}
 
 constexpr uint16_t kClassIde = 0x0101;
 constexpr uint16_t kClassSata = 0x0106;
@@ -138,7 +141,7 @@ void default_functions(const Config& cfg, bool q35, std::vector<PciFunction>& ou
 PciFunction virtio_pci_function(std::string type, int devfn, uint16_t device_id, uint16_t virtio_id,
                                 uint16_t cls, uint64_t io_size) {
   PciFunction f = function(std::move(type), devfn >> 3, devfn & 7, device_id, cls, 1,
-                           {io(0, io_size), PciBar{4, Space::kMemory, 16 << 10, true, true}});
+                           {io(0, io_size), mem64_prefetch(4, 16 << 10)});
   f.vendor_id = kRedHatSubsystemVendor;
   f.subsystem_id = virtio_id;
   return f;
@@ -154,6 +157,12 @@ Error devfn_in_use(int devfn, const std::string& driver, const PciFunction& user
   return generic_error("PCI: slot " + std::to_string(devfn >> 3) + " function " +
                        std::to_string(devfn & 7) + " not available for " + driver + ", in use by " +
                        user.type + ",id=" + (user.qdev_id.empty() ? "(null)" : user.qdev_id));
+}
+
+// multifunction=on: function 0 of its slot admits other functions.
+bool wants_multifunction(const DeviceConfig& dev) {
+  auto mf = dev.props.find("multifunction");
+  return mf != dev.props.end() && qapi_bool_parse(mf->second).value_or(false);
 }
 
 // set_pci_devfn(): "SLOT[.FN]" in hex, slot up to 0x1f, function up to 7.
@@ -183,15 +192,14 @@ PciFunction pci_device_function(const DeviceConfig& dev) {
   } else if (virtio_modern_only(dev)) {
     // The modern device ID 0x1040 + N and QEMU's default subsystem; BAR 4.
     f = function(dev.driver, dev.pci_devfn >> 3, dev.pci_devfn & 7, 0x1040 + kVirtioIdBalloon,
-                 kClassOther, 1, {PciBar{4, Space::kMemory, 16 << 10, true, true}});
+                 kClassOther, 1, {mem64_prefetch(4, 16 << 10)});
     f.vendor_id = kRedHatSubsystemVendor;
   } else {
     f = virtio_pci_function(dev.driver, dev.pci_devfn, kVirtioBalloonLegacyDeviceId,
                             kVirtioIdBalloon, kClassOther, 64);
   }
   f.qdev_id = dev.id.value_or("");
-  auto mf = dev.props.find("multifunction");
-  f.multifunction = mf != dev.props.end() && qapi_bool_parse(mf->second).value_or(false);
+  f.multifunction = wants_multifunction(dev);
   return f;
 }
 
@@ -273,8 +281,7 @@ Result<int> pci_assign_devfn(const Config& cfg, const DeviceConfig& dev) {
     }
     return devfn;
   }
-  auto mf = dev.props.find("multifunction");
-  if (mf != dev.props.end() && qapi_bool_parse(mf->second).value_or(false)) return devfn;
+  if (wants_multifunction(dev)) return devfn;
   for (int fn = 1; fn < 8; fn++) {
     if (user_of(slot << 3 | fn)) {
       std::snprintf(msg, sizeof msg,
