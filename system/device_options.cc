@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "qapi/bool_parse.h"
 #include "qapi/json_writer.h"
 #include "qapi/strtox.h"
 #include "system/pci_board.h"
@@ -113,12 +114,6 @@ std::optional<long long> parse_int_setting(const std::string& v) {
 
 }  // namespace
 
-std::optional<bool> parse_bool_setting(const std::string& v) {
-  bool b = false;
-  if (!qopts::parse_bool(v, &b)) return std::nullopt;
-  return b;
-}
-
 uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev) {
   // serial_isa_realizefn() counts every port it makes, the board's first;
   // a port without index= takes the count.
@@ -171,14 +166,15 @@ Status check_device_bus(const DeviceConfig& dev, const Config& cfg) {
   auto it = dev.props.find("bus");
   if (it == dev.props.end()) return {};
   // qbus_find(): the board's buses by id; then the bus must be of the
-  // device's kind. migemu names the root PCI bus and the ISA bus.
+  // device's kind. migemu names the root PCI bus, the ISA bus and the buses
+  // of root ports.
   const std::string& bus = it->second;
   // The bus's QOM type name: q35's root bus and a root port's bus are PCIe
   // buses, which take PCI devices as well.
   std::string kind, type_name;
   if (bus == pci_root_bus_name(cfg) || find_root_port(cfg, bus)) {
     kind = "PCI";
-    type_name = bus == "pci.0" ? "PCI" : "PCIE";
+    type_name = bus == pci_root_bus_name(cfg) && !machine_is_q35(cfg) ? "PCI" : "PCIE";
   }
   if (bus == "isa.0") kind = type_name = "ISA";
   if (kind.empty()) return generic_error("Bus '" + bus + "' not found");
@@ -214,7 +210,7 @@ Status check_device_properties(const DeviceConfig& dev) {
     if (!property_used(dev.driver, name)) {
       return generic_error("property '" + dev.driver + "." + name + "' is not supported by migemu");
     }
-    if (known && known->type == "bool" && !parse_bool_setting(value)) {
+    if (known && known->type == "bool" && !qapi_bool_parse(value)) {
       return generic_error(qopts::bool_error(name));
     }
     if (known && (known->type == "uint8" || known->type == "uint16" || known->type == "uint32")) {
@@ -256,7 +252,7 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg) {
     if (is_virtio_balloon(d.driver)) return generic_error("Only one balloon device is supported");
   }
   auto hint = dev.props.find("free-page-hint");
-  if (hint != dev.props.end() && parse_bool_setting(hint->second).value_or(false)) {
+  if (hint != dev.props.end() && qapi_bool_parse(hint->second).value_or(false)) {
     return generic_error("'free-page-hint' requires 'iothread' to be set");
   }
   return {};

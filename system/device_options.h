@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "qapi/error.h"
@@ -33,8 +32,6 @@ Status check_device_realize(const DeviceConfig& dev, const Config& cfg);
 // The number of an isa-serial port (its index property), which also picks
 // its COM address and IRQ. `dev` is in cfg.devices, or is the next device.
 uint32_t isa_serial_index(const Config& cfg, const DeviceConfig& dev);
-// A -device bool setting ("on", "off", "yes", ...), nullopt for other text.
-std::optional<bool> parse_bool_setting(const std::string& v);
 // The PCI bus a device's bus= names: "" for the root bus (or none given),
 // else the id of the pcie-root-port it goes behind.
 std::string device_pci_bus(const DeviceConfig& dev, const Config& cfg);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "qapi/bool_parse.h"
 #include "qapi/qapi-commands.h"
 #include "system/balloon.h"
 #include "system/device_options.h"
@@ -144,7 +145,7 @@ std::optional<Value> configured_or_default(const DeviceConfig& dev, const QomPro
   if (given == dev.props.end()) return *p->default_value;
   // Checked when the device was made (device_options.cc).
   const std::string& v = given->second;
-  if (p->type == "bool") return Value(parse_bool_setting(v).value_or(false));
+  if (p->type == "bool") return Value(qapi_bool_parse(v).value_or(false));
   if (p->type.starts_with("uint")) return Value::u64(std::strtoull(v.c_str(), nullptr, 0));
   return *p->default_value;
 }
