@@ -6,6 +6,7 @@
 
 #include "qapi/bool_parse.h"
 #include "qapi/strtox.h"
+#include "qapi/visit_runtime.h"
 
 namespace migemu {
 
@@ -123,12 +124,8 @@ Error qom_link_set_after_realize(const std::string& name, const std::string& typ
                        type + "') after it was realized");
 }
 
-namespace {
-Error invalid_type(const std::string& name, const char* expected) {
-  return generic_error("Invalid parameter type for '" + name + "', expected: " + expected);
-}
-}  // namespace
-
+// QEMU reads a qom-set value with a QObject input visitor, named after the
+// property, or with a string visitor for HMP's text.
 Result<int64_t> qom_set_int(const std::string& name, const QomSetValue& v) {
   int64_t n = 0;
   if (v.text) {
@@ -137,7 +134,8 @@ Result<int64_t> qom_set_int(const std::string& name, const QomSetValue& v) {
     }
     return n;
   }
-  if (!v.value.is_number() || !v.value.get_try_int(&n)) return invalid_type(name, "integer");
+  qapi::InputVisitor in(v.value);
+  if (!in.type_int64(name.c_str(), &n)) return in.take_error();
   return n;
 }
 
@@ -147,13 +145,17 @@ Result<bool> qom_set_bool(const std::string& name, const QomSetValue& v) {
     if (!b) return generic_error("Parameter '" + name + "' expects 'on' or 'off'");
     return *b;
   }
-  if (!v.value.is_bool()) return invalid_type(name, "boolean");
-  return v.value.as_bool();
+  bool b = false;
+  qapi::InputVisitor in(v.value);
+  if (!in.type_bool(name.c_str(), &b)) return in.take_error();
+  return b;
 }
 
 Result<std::string> qom_set_str(const std::string& name, const QomSetValue& v) {
-  if (!v.value.is_string()) return invalid_type(name, "string");
-  return v.value.as_string();
+  std::string str;
+  qapi::InputVisitor in(v.value);
+  if (!in.type_str(name.c_str(), &str)) return in.take_error();
+  return str;
 }
 
 Status qom_set_realized(const std::string& type, const QomSetValue& v) {
